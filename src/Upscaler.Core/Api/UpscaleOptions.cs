@@ -1,0 +1,57 @@
+namespace Upscaler.Core;
+
+/// <summary>The families of models a user picks from.</summary>
+public enum ModelKind
+{
+    General,
+    Face,
+    Text,
+}
+
+/// <summary>Where inference runs. <see cref="Auto"/> prefers a GPU and falls back to the CPU.</summary>
+public enum ComputeDevice
+{
+    Auto,
+    Cpu,
+    Gpu,
+}
+
+/// <summary>What one upscale should do. Validate with <see cref="Validate"/>; the engine does too.</summary>
+public sealed record UpscaleOptions
+{
+    public const double MinScale = 1.0;
+    public const double MaxScale = 8.0;
+    public const int MinTileSize = 16;
+    public const int MaxTileSize = 8192;
+
+    /// <summary>Output size over input size, 1 to 8, fractional factors included.</summary>
+    public double Scale { get; init; } = 4.0;
+
+    public ModelKind Model { get; init; } = ModelKind.General;
+
+    /// <summary>0 keeps grain and texture, 1 removes noise and compression artifacts strongly.</summary>
+    public double Denoise { get; init; } = 0.5;
+
+    public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+
+    /// <summary>
+    /// Tile edge in input pixels. <c>null</c> sizes tiles from the memory budget; 0 runs the whole
+    /// image in one pass. The result is the same either way; only memory and speed change.
+    /// </summary>
+    public int? TileSize { get; init; }
+
+    /// <summary>Throws <see cref="InvalidOptionsException"/> naming the first value out of range.</summary>
+    public void Validate()
+    {
+        if (!double.IsFinite(Scale) || Scale < MinScale || Scale > MaxScale)
+            throw new InvalidOptionsException($"scale {Scale} is out of range: use a factor from {MinScale} to {MaxScale}");
+        if (!double.IsFinite(Denoise) || Denoise < 0 || Denoise > 1)
+            throw new InvalidOptionsException($"denoise {Denoise} is out of range: use a strength from 0 to 1");
+        if (!Enum.IsDefined(Model))
+            throw new InvalidOptionsException($"unknown model kind {Model}");
+        if (!Enum.IsDefined(Device))
+            throw new InvalidOptionsException($"unknown device {Device}");
+        if (TileSize is int t && t != 0 && (t < MinTileSize || t > MaxTileSize))
+            throw new InvalidOptionsException($"tile size {t} is out of range: use 0 (whole image) or {MinTileSize} to {MaxTileSize}");
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json.Serialization;
+
+namespace Upscaler.Core.Catalog;
+
+// The on-disk shape of models/manifest.json (docs/model-contract.md). Every field is nullable
+// here so that a missing one becomes a clear error from ModelCatalog, not a parser exception.
+
+internal sealed class ManifestJson
+{
+    [JsonPropertyName("formatVersion")] public int? FormatVersion { get; set; }
+    [JsonPropertyName("models")] public List<ManifestEntryJson?>? Models { get; set; }
+}
+
+internal sealed class ManifestEntryJson
+{
+    [JsonPropertyName("id")] public string? Id { get; set; }
+    [JsonPropertyName("kind")] public string? Kind { get; set; }
+    [JsonPropertyName("scale")] public int? Scale { get; set; }
+    [JsonPropertyName("file")] public string? File { get; set; }
+    [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
+    [JsonPropertyName("fp16")] public FileRefJson? Fp16 { get; set; }
+    [JsonPropertyName("input")] public TensorJson? Input { get; set; }
+    [JsonPropertyName("output")] public TensorJson? Output { get; set; }
+    [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }
+    [JsonPropertyName("receptiveField")] public int? ReceptiveField { get; set; }
+    [JsonPropertyName("features")] public int? Features { get; set; }
+    [JsonPropertyName("description")] public string? Description { get; set; }
+}
+
+internal sealed class FileRefJson
+{
+    [JsonPropertyName("file")] public string? File { get; set; }
+    [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
+}
+
+internal sealed class TensorJson
+{
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("layout")] public string? Layout { get; set; }
+    [JsonPropertyName("channels")] public int? Channels { get; set; }
+    [JsonPropertyName("range")] public float[]? Range { get; set; }
+}
+
+internal sealed class DenoiseJson
+{
+    [JsonPropertyName("input")] public string? Input { get; set; }
+    [JsonPropertyName("shape")] public int[]? Shape { get; set; }
+}

@@ -1,0 +1,62 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Upscaler.Core.Inference;
+
+/// <summary>
+/// Builds ONNX Runtime session options for the CPU or the GPU. The GPU path is DirectML and exists
+/// only in Windows builds (UPSCALER_DIRECTML); everything else runs on the CPU provider.
+/// </summary>
+internal static class ExecutionProviders
+{
+    // A property, not a const: the CPU-only build would otherwise flag the GPU branches as unreachable.
+    public static bool GpuBuilt { get; } =
+#if UPSCALER_DIRECTML
+        true;
+#else
+        false;
+#endif
+
+    public static SessionOptions ForCpu(UpscalerSettings settings)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        if (settings.CpuThreads > 0)
+            options.IntraOpNumThreads = settings.CpuThreads;
+        return options;
+    }
+
+    /// <summary>Session options for DirectML; throws <see cref="DeviceUnavailableException"/> when it cannot load.</summary>
+    public static SessionOptions ForGpu(UpscalerSettings settings)
+    {
+#if UPSCALER_DIRECTML
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // DirectML's rules: no memory pattern, sequential execution (and one Run at a time,
+            // which ModelSession enforces).
+            EnableMemoryPattern = false,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        try
+        {
+            options.AppendExecutionProvider_DML(0);
+            return options;
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            options.Dispose();
+            throw new DeviceUnavailableException($"the DirectML GPU provider could not be loaded: {FirstLine(e.Message)}", e);
+        }
+#else
+        _ = settings;
+        throw new DeviceUnavailableException(
+            "no GPU execution provider in this build (DirectML is built into the Windows version only); use --device cpu or auto");
+#endif
+    }
+
+    public static string FirstLine(string message) =>
+        message.Split('\n', 2)[0].Trim();
+}

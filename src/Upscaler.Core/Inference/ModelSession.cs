@@ -1,0 +1,158 @@
+using Microsoft.ML.OnnxRuntime;
+using Upscaler.Core.Catalog;
+
+namespace Upscaler.Core.Inference;
+
+/// <summary>A consumer of one inference's output, read in place from ONNX Runtime's buffer.</summary>
+internal delegate void TensorConsumer(ReadOnlySpan<float> output);
+
+/// <summary>
+/// One loaded model on one device. Runs are serialised (DirectML allows one Run at a time per session,
+/// and on the CPU one Run already uses every intra-op thread), and a cancelled token terminates the
+/// Run in progress through <see cref="RunOptions.Terminate"/>.
+/// </summary>
+internal sealed class ModelSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SemaphoreSlim _runLock = new(1, 1);
+    private readonly long[]? _denoiseShape;
+
+    private ModelSession(ModelDescriptor model, ComputeDevice device, InferenceSession session, long[]? denoiseShape)
+    {
+        Model = model;
+        Device = device;
+        _session = session;
+        _denoiseShape = denoiseShape;
+    }
+
+    public ModelDescriptor Model { get; }
+
+    /// <summary>The device it actually runs on: <see cref="ComputeDevice.Cpu"/> or <see cref="ComputeDevice.Gpu"/>.</summary>
+    public ComputeDevice Device { get; }
+
+    /// <summary>Loads and checks a verified model file; errors name the file.</summary>
+    public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options)
+    {
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(file, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelCatalogException($"model file {file} could not be loaded by ONNX Runtime: {ExecutionProviders.FirstLine(e.Message)}", e);
+        }
+
+        try
+        {
+            var denoiseShape = CheckSignature(model, file, session);
+            var opened = new ModelSession(model, device, session, denoiseShape);
+            opened.CheckScale(file);
+            return opened;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the model on a planar RGB tile of <paramref name="height"/> x <paramref name="width"/> and hands
+    /// the planar output (height*scale x width*scale) to <paramref name="consume"/> before its buffer is freed.
+    /// </summary>
+    public void Run(float[] input, int height, int width, float denoise, TensorConsumer consume, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _runLock.Wait(cancellationToken);
+        try
+        {
+            using var runOptions = new RunOptions();
+            using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+
+            var names = new List<string>(2) { Model.InputName };
+            using var image = OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]);
+            var values = new List<OrtValue>(2) { image };
+            using var denoiseValue = _denoiseShape is null ? null : OrtValue.CreateTensorValueFromMemory(new[] { denoise }, _denoiseShape);
+            if (denoiseValue is not null)
+            {
+                names.Add(Model.DenoiseInputName!);
+                values.Add(denoiseValue);
+            }
+
+            IDisposableReadOnlyCollection<OrtValue> outputs;
+            try
+            {
+                outputs = _session.Run(runOptions, names, values, [Model.OutputName]);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("inference was cancelled", cancellationToken);
+            }
+
+            using (outputs)
+            {
+                var shape = outputs[0].GetTensorTypeAndShape().Shape;
+                long expectedH = (long)height * Model.Scale, expectedW = (long)width * Model.Scale;
+                if (shape is not [1, 3, var h, var w] || h != expectedH || w != expectedW)
+                    throw new ModelCatalogException(
+                        $"model file {Model.FilePath} produced an output of shape [{string.Join(", ", shape)}], expected [1, 3, {expectedH}, {expectedW}]");
+                consume(outputs[0].GetTensorDataAsSpan<float>());
+            }
+        }
+        finally
+        {
+            _runLock.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runLock.Dispose();
+    }
+
+    private static long[]? CheckSignature(ModelDescriptor model, string file, InferenceSession session)
+    {
+        var inputs = session.InputMetadata;
+        if (!inputs.TryGetValue(model.InputName, out var image))
+            throw new ModelCatalogException($"model file {file} has no input named \"{model.InputName}\" (manifest entry \"{model.Id}\")");
+        if (image.ElementType != typeof(float) || image.Dimensions.Length != 4)
+            throw new ModelCatalogException($"model file {file}: input \"{model.InputName}\" is not a 4-D float32 tensor");
+        if (image.Dimensions[1] is not (3 or -1))
+            throw new ModelCatalogException($"model file {file}: input \"{model.InputName}\" has {image.Dimensions[1]} channels, expected 3");
+        if (!session.OutputMetadata.ContainsKey(model.OutputName))
+            throw new ModelCatalogException($"model file {file} has no output named \"{model.OutputName}\" (manifest entry \"{model.Id}\")");
+
+        long[]? denoiseShape = null;
+        if (model.DenoiseInputName is { } denoiseName)
+        {
+            if (!inputs.TryGetValue(denoiseName, out var denoise) || denoise.ElementType != typeof(float))
+                throw new ModelCatalogException($"model file {file} has no float input named \"{denoiseName}\" for the denoise strength");
+            denoiseShape = denoise.Dimensions.Select(_ => 1L).ToArray();
+        }
+
+        var unfed = inputs.Keys.Except([model.InputName, model.DenoiseInputName]).FirstOrDefault();
+        if (unfed is not null)
+            throw new ModelCatalogException($"model file {file} has an input \"{unfed}\" its manifest entry does not describe");
+        return denoiseShape;
+    }
+
+    /// <summary>A tiny probe run: a model whose real scale differs from its manifest entry must not slip through.</summary>
+    private void CheckScale(string file)
+    {
+        const int probe = 8;
+        try
+        {
+            Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None);
+        }
+        catch (ModelCatalogException)
+        {
+            throw new ModelCatalogException($"model file {file} does not upscale by x{Model.Scale} as its manifest entry \"{Model.Id}\" says");
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelCatalogException($"model file {file} fails to run: {ExecutionProviders.FirstLine(e.Message)}", e);
+        }
+    }
+}

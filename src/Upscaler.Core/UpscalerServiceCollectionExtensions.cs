@@ -1,0 +1,25 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Upscaler.Core.Catalog;
+using Upscaler.Core.Inference;
+using Upscaler.Core.Pipeline;
+
+namespace Upscaler.Core;
+
+public static class UpscalerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine as a singleton <see cref="IUpscaler"/>: one model catalog and one cache of
+    /// inference sessions per process, so models load once however many images a front end sends.
+    /// </summary>
+    public static IServiceCollection AddUpscaler(this IServiceCollection services, Action<UpscalerSettings>? configure = null)
+    {
+        var settings = new UpscalerSettings();
+        configure?.Invoke(settings);
+        services.TryAddSingleton(settings);
+        services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<SessionCache>();
+        services.TryAddSingleton<IUpscaler, UpscaleEngine>();
+        return services;
+    }
+}

@@ -1,0 +1,131 @@
+"""Builds the tiny ONNX models the engine tests run on.
+
+They follow docs/model-contract.md exactly like the shipped models do, but are a few
+kilobytes and deterministic, so engine tests never depend on the trained models.
+Each one is: nearest-neighbour upsampling of the input plus a small learned-looking
+correction from two 3x3 convolutions (receptive field 2) that also sees the denoise
+strength as a constant extra channel, followed by depth-to-space.
+
+Run with Debian's python3-onnx:  /usr/bin/python3 make_test_models.py
+"""
+import hashlib
+import json
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+FEATURES = 8
+
+
+def build(scale: int, seed: int) -> onnx.ModelProto:
+    rng = np.random.default_rng(seed)
+    w1 = (rng.standard_normal((FEATURES, 4, 3, 3)) * 0.2).astype(np.float32)
+    b1 = (rng.standard_normal(FEATURES) * 0.05).astype(np.float32)
+    w2 = (rng.standard_normal((3 * scale * scale, FEATURES, 3, 3)) * 0.01).astype(np.float32)
+    b2 = np.zeros(3 * scale * scale, np.float32)
+    inits = [
+        numpy_helper.from_array(w1, "w1"), numpy_helper.from_array(b1, "b1"),
+        numpy_helper.from_array(w2, "w2"), numpy_helper.from_array(b2, "b2"),
+        numpy_helper.from_array(np.array([1, 1, 1, 1], np.int64), "d_shape"),
+        numpy_helper.from_array(np.array([0.0], np.float32), "zero"),
+        numpy_helper.from_array(np.array([1.0, 1.0, scale, scale], np.float32), "scales"),
+        numpy_helper.from_array(np.array([0], np.int64), "c0"),
+        numpy_helper.from_array(np.array([1], np.int64), "c1"),
+        numpy_helper.from_array(np.array([1], np.int64), "axis1"),
+    ]
+    nodes = [
+        # A constant channel holding the denoise strength, shaped like one image channel.
+        helper.make_node("Slice", ["image", "c0", "c1", "axis1"], ["first"]),
+        helper.make_node("Mul", ["first", "zero"], ["zeros"]),
+        helper.make_node("Reshape", ["denoise", "d_shape"], ["d4"]),
+        helper.make_node("Add", ["zeros", "d4"], ["dmap"]),
+        helper.make_node("Concat", ["image", "dmap"], ["x4"], axis=1),
+        helper.make_node("Conv", ["x4", "w1", "b1"], ["f1"], pads=[1, 1, 1, 1]),
+        helper.make_node("LeakyRelu", ["f1"], ["a1"], alpha=0.1),
+        helper.make_node("Conv", ["a1", "w2", "b2"], ["f2"], pads=[1, 1, 1, 1]),
+        helper.make_node("DepthToSpace", ["f2"], ["detail"], blocksize=scale, mode="CRD"),
+        helper.make_node("Resize", ["image", "", "scales"], ["base"], mode="nearest"),
+        helper.make_node("Add", ["base", "detail"], ["upscaled"]),
+    ]
+    graph = helper.make_graph(
+        nodes, f"test-x{scale}",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"]),
+         helper.make_tensor_value_info("denoise", TensorProto.FLOAT, [1])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "H", "W"])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def build_slow(scale: int, features: int, depth: int) -> onnx.ModelProto:
+    """A wide, deep model that takes seconds on a large image, so cancellation can be tested mid-run."""
+    rng = np.random.default_rng(7)
+    inits, nodes, x, cin = [], [], "image", 3
+    for i in range(depth):
+        cout = 3 * scale * scale if i == depth - 1 else features
+        w = (rng.standard_normal((cout, cin, 3, 3)) * (0.5 / np.sqrt(9 * cin))).astype(np.float32)
+        inits.append(numpy_helper.from_array(w, f"w{i}"))
+        nodes.append(helper.make_node("Conv", [x, f"w{i}"], [f"c{i}"], pads=[1, 1, 1, 1]))
+        x = f"c{i}"
+        if i < depth - 1:
+            nodes.append(helper.make_node("Relu", [x], [f"r{i}"]))
+            x = f"r{i}"
+        cin = cout
+    nodes.append(helper.make_node("DepthToSpace", [x], ["upscaled"], blocksize=scale, mode="CRD"))
+    graph = helper.make_graph(
+        nodes, "slow",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "H", "W"])],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def write_manifest(path: str, entries: list) -> None:
+    with open(path, "w") as f:
+        json.dump({"formatVersion": 1, "models": entries}, f, indent=2)
+        f.write("\n")
+
+
+def main() -> None:
+    entries = []
+    for scale, seed in ((2, 2), (4, 4)):
+        name = f"test-x{scale}.onnx"
+        data = build(scale, seed).SerializeToString()
+        with open(name, "wb") as f:
+            f.write(data)
+        entries.append({
+            "id": f"test-x{scale}", "kind": "general", "scale": scale, "file": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "input": {"name": "image", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+            "output": {"name": "upscaled", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+            "denoise": {"input": "denoise", "shape": [1]},
+            "receptiveField": 2, "features": FEATURES,
+            "description": f"test model x{scale}: nearest upsampling plus a fixed random 2-conv detail term",
+        })
+    write_manifest("manifest.json", entries)
+
+    # A separate catalog, so it never shadows test-x2: used only by the cancellation tests.
+    os.makedirs("slow", exist_ok=True)
+    depth, features = 8, 48
+    data = build_slow(2, features, depth).SerializeToString()
+    with open("slow/slow-x2.onnx", "wb") as f:
+        f.write(data)
+    write_manifest("slow/manifest.json", [{
+        "id": "slow-x2", "kind": "general", "scale": 2, "file": "slow-x2.onnx",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "input": {"name": "image", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+        "output": {"name": "upscaled", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+        "receptiveField": depth, "features": features,
+        "description": "test model: slow on purpose, for cancellation tests",
+    }])
+
+
+if __name__ == "__main__":
+    main()

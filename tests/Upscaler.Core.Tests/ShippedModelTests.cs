@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Upscaler.Core.Catalog;
+using Upscaler.Core.Inference;
+
+namespace Upscaler.Core.Tests;
+
+/// <summary>The real models in models/: loadable, seam-free, colour-faithful and equal to their PyTorch originals.</summary>
+[TestFixture]
+public class ShippedModelTests
+{
+    private static readonly Lazy<ModelCatalog> Catalog = new(() => new ModelCatalog(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels }));
+    private static readonly Lazy<IUpscaler> Engine = new(() => Engines.Create(Engines.ShippedModels));
+
+    public static IEnumerable<TestCaseData> Models()
+    {
+        // Read without the test context (test case sources run before it exists).
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "Plugins.sln")))
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Plugins.sln not found");
+        var catalog = new ModelCatalog(new UpscalerSettings { ModelsDirectory = Path.Combine(root, "models") });
+        foreach (var model in catalog.Models)
+            yield return new TestCaseData(model.Id).SetName($"{{m}}({model.Id})");
+    }
+
+    private static ModelDescriptor Model(string id) => Catalog.Value.Models.Single(m => m.Id == id);
+
+    [Test]
+    public void The_catalog_ships_a_general_model_at_x2_and_x4() =>
+        Assert.That(Catalog.Value.ScalesFor(ModelKind.General), Is.SupersetOf(new[] { 2, 4 }));
+
+    [TestCaseSource(nameof(Models))]
+    public async Task Tiled_equals_whole_image(string id)
+    {
+        var model = Model(id);
+        var input = TestImages.Pattern(70, 50, seed: 3);
+        var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0.4 };
+        var whole = await Engine.Value.UpscaleAsync(input, options with { TileSize = 0 });
+        var tiled = await Engine.Value.UpscaleAsync(input, options with { TileSize = 24 });
+        Assert.That(TestImages.MaxDifference(whole, tiled), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [TestCaseSource(nameof(Models))]
+    public async Task Flat_colour_stays_the_same_colour(string id)
+    {
+        var model = Model(id);
+        var input = PixelImage.Create(24, 24, PixelLayout.Rgb, 8);
+        for (int i = 0; i < input.Data.Length; i += 3)
+            (input.Data[i], input.Data[i + 1], input.Data[i + 2]) = ((byte)170, (byte)110, (byte)60);
+
+        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0 });
+        for (int c = 0; c < 3; c++)
+        {
+            double mean = 0;
+            for (int y = 0; y < output.Height; y++)
+                for (int x = 0; x < output.Width; x++)
+                    mean += output.GetSample(x, y, c);
+            mean /= output.Width * output.Height;
+            Assert.That(mean, Is.EqualTo((double)input.Data[c]).Within(3.0), $"channel {c}");
+        }
+    }
+
+    [TestCaseSource(nameof(Models))]
+    public void Onnx_runtime_matches_the_pytorch_reference(string id)
+    {
+        var model = Model(id);
+        string fixturePath = Path.Combine(Engines.ShippedModels, "reference", id + ".json");
+        Assert.That(File.Exists(fixturePath), Is.True, $"reference fixture {fixturePath} is missing");
+        var fixture = JsonDocument.Parse(File.ReadAllText(fixturePath)).RootElement;
+        int[] inShape = fixture.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        int[] outShape = fixture.GetProperty("outputShape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+        float[] input = ReadFloats(Path.Combine(Path.GetDirectoryName(fixturePath)!, fixture.GetProperty("input").GetString()!));
+        float[] expected = ReadFloats(Path.Combine(Path.GetDirectoryName(fixturePath)!, fixture.GetProperty("output").GetString()!));
+        float denoise = fixture.GetProperty("denoise").GetSingle();
+        double tolerance = fixture.GetProperty("tolerance").GetDouble();
+        Assert.That(expected, Has.Length.EqualTo(outShape.Aggregate(1, (a, b) => a * b)));
+
+        using var cache = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels });
+        double worst = double.NaN;
+        cache.Get(model, ComputeDevice.Cpu).Run(input, inShape[2], inShape[3], denoise, output =>
+        {
+            Assert.That(output.Length, Is.EqualTo(expected.Length));
+            worst = 0;
+            for (int i = 0; i < output.Length; i++)
+                worst = Math.Max(worst, Math.Abs(output[i] - expected[i]));
+        }, CancellationToken.None);
+
+        TestContext.Out.WriteLine($"{id}: max |ONNX Runtime - PyTorch| = {worst:E2}");
+        Assert.That(worst, Is.LessThanOrEqualTo(tolerance));
+    }
+
+    private static float[] ReadFloats(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        var floats = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, floats, 0, bytes.Length);
+        return floats;
+    }
+}

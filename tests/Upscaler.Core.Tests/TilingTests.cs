@@ -1,0 +1,60 @@
+namespace Upscaler.Core.Tests;
+
+[TestFixture]
+public class TilingTests
+{
+    private static readonly IUpscaler Engine = Engines.Create(Engines.TestModels);
+
+    [TestCase(2.0, 16)]
+    [TestCase(2.0, 23)]
+    [TestCase(4.0, 16)]
+    [TestCase(4.0, 40)]
+    [TestCase(8.0, 17)]
+    [TestCase(3.0, 19)]
+    public async Task Tiled_result_equals_whole_image_result(double scale, int tile)
+    {
+        var input = TestImages.Pattern(75, 53);
+        var whole = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = scale, TileSize = 0, Denoise = 0.3 });
+        var tiled = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = scale, TileSize = tile, Denoise = 0.3 });
+
+        Assert.That(TestImages.MaxDifference(whole, tiled), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [Test]
+    public async Task Images_smaller_than_the_padding_still_upscale_consistently()
+    {
+        // Mirroring must repeat for a 3x2 image whose border margin is larger than the image itself.
+        var input = TestImages.Pattern(3, 2);
+        var whole = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 4, TileSize = 0 });
+        var auto = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 4 });
+
+        Assert.That((whole.Width, whole.Height), Is.EqualTo((12, 8)));
+        Assert.That(TestImages.MaxDifference(whole, auto), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void Tile_grid_covers_every_pixel_exactly_once()
+    {
+        var tiles = Tiling.TileGrid.Create(101, 37, 16);
+        var covered = new int[101 * 37];
+        foreach (var t in tiles)
+        {
+            Assert.That(t.Width, Is.InRange(1, 16));
+            Assert.That(t.Height, Is.InRange(1, 16));
+            for (int y = t.Y; y < t.Y + t.Height; y++)
+                for (int x = t.X; x < t.X + t.Width; x++)
+                    covered[y * 101 + x]++;
+        }
+        Assert.That(covered, Is.All.EqualTo(1));
+        Assert.That(tiles, Has.Count.EqualTo(7 * 3));
+    }
+
+    [TestCase(-1, 5, 1)]
+    [TestCase(-3, 5, 3)]
+    [TestCase(5, 5, 3)]
+    [TestCase(9, 5, 1)]
+    [TestCase(-7, 3, 1)]
+    [TestCase(4, 1, 0)]
+    public void Mirror_reflects_without_repeating_the_edge(int index, int length, int expected) =>
+        Assert.That(Imaging.Mirror.Index(index, length), Is.EqualTo(expected));
+}
