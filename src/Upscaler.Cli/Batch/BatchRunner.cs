@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Upscaler.Cli.Images;
+using Upscaler.Cli.Terminal;
+using Upscaler.Core;
+
+namespace Upscaler.Cli.Batch;
+
+/// <summary>
+/// Upscales each input in turn. A bad input is reported in one line and the rest go on; problems
+/// that would fail every input (a broken model catalog, an unavailable device) stop the batch.
+/// </summary>
+internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWriter error, ProgressDisplay progress)
+{
+    public async Task<int> RunAsync(BatchSettings settings, CancellationToken cancellationToken)
+    {
+        var (files, failures) = JobPlanner.ExpandInputs(settings.Inputs);
+        foreach (var failure in failures)
+            Error(failure);
+        int failed = failures.Count;
+
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Count; i++)
+        {
+            var job = JobPlanner.Plan(files[i], settings.Output, settings.OutDir, settings.Format, settings.Options.Scale);
+            string label = files.Count > 1 ? $"[{i + 1}/{files.Count}] {files[i]}" : files[i];
+            try
+            {
+                if (!claimed.Add(Path.GetFullPath(job.Output)))
+                    throw new ImageFileException($"{job.Input}: its output {job.Output} is already written by an earlier input");
+                await RunOneAsync(job, settings, label, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Error("cancelled; the file being written was removed");
+                return ExitCodes.Cancelled;
+            }
+            catch (Exception e) when (e is ModelCatalogException or DeviceUnavailableException)
+            {
+                Error(e.Message);
+                return ExitCodes.SomeFailed;
+            }
+            catch (Exception e) when (e is ImageFileException or UpscalerException)
+            {
+                Error(e.Message.StartsWith(job.Input, StringComparison.Ordinal) ? e.Message : $"{job.Input}: {e.Message}");
+                failed++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A bug of ours must still cost only this input, and read as one line.
+                Error($"{job.Input}: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+                failed++;
+            }
+        }
+        return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+    }
+
+    private async Task RunOneAsync(UpscaleJob job, BatchSettings settings, string label, CancellationToken cancellationToken)
+    {
+        if (!settings.Overwrite && File.Exists(job.Output))
+            throw new ImageFileException($"{job.Output}: already exists (use --overwrite to replace it)");
+
+        // Check the size limits from the header alone, before decoding a possibly huge file.
+        var (width, height) = VipsImageReader.ReadSize(job.Input);
+        var size = OutputSize.For(width, height, settings.Options.Scale);
+        size.EnsureWithinLimits();
+        if (size.Width > job.Format.MaxSide() || size.Height > job.Format.MaxSide())
+            throw new ImageFileException($"{job.Input}: a {size.Width}x{size.Height} result is too large for {job.Format} (at most {job.Format.MaxSide()} px per side)");
+
+        var clock = Stopwatch.StartNew();
+        var decoded = VipsImageReader.Read(job.Input);
+        var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, settings.Options, p, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (job.Output is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+            Directory.CreateDirectory(directory);
+        VipsImageWriter.Write(decoded, upscaled, job.Output, job.Format, settings.Quality, settings.Overwrite);
+        output.WriteLine($"{job.Input} -> {job.Output} ({upscaled.Width}x{upscaled.Height}, {clock.Elapsed.TotalSeconds:0.0} s)");
+    }
+
+    private void Error(string message) => error.WriteLine($"upscaler: error: {message}");
+}

@@ -1,0 +1,97 @@
+using NetVips;
+using Upscaler.Core;
+using VipsImage = NetVips.Image;
+
+namespace Upscaler.Cli.Images;
+
+/// <summary>
+/// Encodes engine pixels with libvips. The file appears only once complete: it is written to a
+/// temporary name beside the destination and renamed, and an existing file is replaced only when
+/// asked to. A failure leaves nothing behind.
+/// </summary>
+internal static class VipsImageWriter
+{
+    public static void Write(DecodedImage source, PixelImage pixels, string path, OutputFormat format, int? quality, bool overwrite)
+    {
+        if (!overwrite && File.Exists(path))
+            throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)");
+        if (pixels.Width > format.MaxSide() || pixels.Height > format.MaxSide())
+            throw new ImageFileException($"{path}: {pixels.Width}x{pixels.Height} is too large for {format} (at most {format.MaxSide()} px per side)");
+
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            using (var image = ToVips(source, pixels, format))
+                Save(image, temporary, format, quality);
+            File.Move(temporary, path, overwrite);
+        }
+        catch (VipsException e)
+        {
+            throw new ImageFileException($"{path}: cannot write the image: {VipsImageReader.Describe(e)}", e);
+        }
+        catch (IOException e) when (!overwrite && File.Exists(path))
+        {
+            throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageFileException($"{path}: cannot write: {e.Message}", e);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+        }
+    }
+
+    private static VipsImage ToVips(DecodedImage source, PixelImage pixels, OutputFormat format)
+    {
+        bool sixteen = pixels.BitDepth == 16;
+        var image = VipsImage.NewFromMemory(pixels.Data, pixels.Width, pixels.Height, pixels.Channels,
+            sixteen ? Enums.BandFormat.Ushort : Enums.BandFormat.Uchar);
+        image = image.Copy(interpretation: (pixels.IsGray, sixteen) switch
+        {
+            (true, true) => Enums.Interpretation.Grey16,
+            (true, false) => Enums.Interpretation.Bw,
+            (false, true) => Enums.Interpretation.Rgb16,
+            _ => Enums.Interpretation.Srgb,
+        },
+        // Same physical print size: resolution grows with the pixel count.
+        xres: source.XResolution * pixels.Width / source.Pixels.Width,
+        yres: source.YResolution * pixels.Height / source.Pixels.Height);
+
+        image = image.Mutate(m =>
+        {
+            foreach (var (name, value) in source.Metadata)
+                m.Set(GValue.BlobType, name, value);
+            // The pixels are already upright; a copied EXIF orientation must not rotate them again.
+            m.Set(GValue.GIntType, "orientation", 1);
+        });
+
+        if (pixels.HasAlpha && !format.KeepsAlpha())
+            image = image.Flatten(background: Enumerable.Repeat((double)pixels.MaxValue, pixels.Channels - 1).ToArray()); // JPEG has no alpha: flatten on white.
+        if (sixteen && !format.Keeps16Bit())
+            image = image.Colourspace(pixels.IsGray ? Enums.Interpretation.Bw : Enums.Interpretation.Srgb);
+        return image;
+    }
+
+    private static void Save(VipsImage image, string path, OutputFormat format, int? quality)
+    {
+        switch (format)
+        {
+            case OutputFormat.Png:
+                image.Pngsave(path, compression: 6);
+                break;
+            case OutputFormat.Jpeg:
+                image.Jpegsave(path, q: quality ?? format.DefaultQuality(), optimizeCoding: true);
+                break;
+            case OutputFormat.Webp:
+                image.Webpsave(path, q: quality ?? format.DefaultQuality());
+                break;
+            default:
+                image.Tiffsave(path, compression: Enums.ForeignTiffCompression.Deflate, predictor: Enums.ForeignTiffPredictor.Horizontal);
+                break;
+        }
+    }
+}

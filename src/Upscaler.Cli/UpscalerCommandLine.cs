@@ -1,0 +1,173 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Upscaler.Cli.Batch;
+using Upscaler.Cli.Images;
+using Upscaler.Cli.Terminal;
+using Upscaler.Core;
+
+namespace Upscaler.Cli;
+
+/// <summary>The <c>upscaler</c> command line: its syntax, usage checks and exit codes.</summary>
+internal sealed class UpscalerCommandLine
+{
+    private const string Examples = """
+
+        Examples:
+          upscaler photo.jpg -o photo_x4.png --scale 4 --model general --denoise 0.3
+          upscaler scans/ --out-dir big/ --scale 2 --format tiff
+          upscaler a.png b.png --scale 3 --tile 256
+          upscaler models
+        """;
+
+    private readonly Argument<string[]> _inputs = new("INPUT") { Arity = ArgumentArity.OneOrMore, Description = "Image files or folders of images to upscale" };
+    private readonly Option<string?> _output = new("--output", "-o") { Description = "Output file (one input only); its extension picks the format" };
+    private readonly Option<string?> _outDir = new("--out-dir") { Description = "Folder for the outputs of a batch (default: beside each input, as NAME_xSCALE.EXT)" };
+    private readonly Option<double> _scale = new("--scale", "-s") { Description = "Scale factor from 1 to 8, fractions allowed", DefaultValueFactory = _ => 4.0 };
+    private readonly Option<string> _model = new("--model", "-m") { Description = "Model: general (photos), face or text", DefaultValueFactory = _ => "general" };
+    private readonly Option<double> _denoise = new("--denoise", "-d") { Description = "Denoise strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)", DefaultValueFactory = _ => 0.5 };
+    private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
+    private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
+    private readonly Option<string?> _format = new("--format", "-f") { Description = $"Output format: {OutputFormats.Names} (default: from -o, else the input's)" };
+    private readonly Option<int?> _quality = new("--quality", "-q") { Description = "JPEG/WebP quality from 1 to 100 (default 92 for JPEG, 90 for WebP)" };
+    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Replace output files that already exist" };
+
+    private readonly TextWriter _out;
+    private readonly TextWriter _error;
+    private readonly bool _interactive;
+    private readonly string _modelsDirectory;
+
+    public UpscalerCommandLine(TextWriter output, TextWriter error, bool interactive, string modelsDirectory)
+    {
+        _out = output;
+        _error = error;
+        _interactive = interactive;
+        _modelsDirectory = modelsDirectory;
+        _model.AcceptOnlyFromAmong("general", "face", "text");
+        _device.AcceptOnlyFromAmong("auto", "cpu", "gpu");
+        _format.AcceptOnlyFromAmong("png", "jpg", "jpeg", "webp", "tif", "tiff");
+    }
+
+    public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var root = BuildCommand();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+            return Usage(string.Join(" ", parsed.Errors[0].Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _error.WriteLine($"upscaler: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+            return ExitCodes.SomeFailed;
+        }
+    }
+
+    private RootCommand BuildCommand()
+    {
+        var root = new RootCommand("AI image upscaling on your CPU or GPU: seam-free enlargements from x1 to x8." + Examples)
+        {
+            _inputs, _output, _outDir, _scale, _model, _denoise, _device, _tile, _format, _quality, _overwrite,
+        };
+        root.SetAction((result, cancellationToken) => UpscaleAsync(result, cancellationToken));
+
+        var models = new Command("models", "List the installed models");
+        models.SetAction(_ => ListModels());
+        root.Subcommands.Add(models);
+        return root;
+    }
+
+    private async Task<int> UpscaleAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        BatchSettings settings;
+        try
+        {
+            settings = ReadSettings(result);
+        }
+        catch (UsageException e)
+        {
+            return Usage(e.Message);
+        }
+        catch (InvalidOptionsException e)
+        {
+            return Usage(e.Message);
+        }
+
+        using var services = CreateServices();
+        var runner = new BatchRunner(services.GetRequiredService<IUpscaler>(), _out, _error, new ProgressDisplay(_error, _interactive));
+        return await runner.RunAsync(settings, cancellationToken);
+    }
+
+    private BatchSettings ReadSettings(ParseResult result)
+    {
+        var inputs = result.GetValue(_inputs)!;
+        string? output = result.GetValue(_output), outDir = result.GetValue(_outDir);
+        OutputFormat? format = result.GetValue(_format) is { } name ? OutputFormats.FromName(name) : null;
+        int? quality = result.GetValue(_quality);
+
+        if (output is not null && outDir is not null)
+            throw new UsageException("use either -o/--output or --out-dir, not both");
+        if (output is not null && (inputs.Length > 1 || Directory.Exists(inputs[0])))
+            throw new UsageException("-o/--output takes a single input file; use --out-dir for several inputs or a folder");
+        if (output is not null && format is null && OutputFormats.FromPath(output) is null)
+            throw new UsageException($"cannot tell the output format from \"{output}\": name it .png, .jpg, .webp or .tif, or give --format");
+        if (output is not null && format is { } f && OutputFormats.FromPath(output) is { } implied && implied != f)
+            throw new UsageException($"\"{output}\" does not match --format {result.GetValue(_format)}");
+        if (quality is < 1 or > 100)
+            throw new UsageException($"quality {quality} is out of range: use 1 to 100");
+        if (outDir is not null && File.Exists(outDir))
+            throw new UsageException($"--out-dir {outDir} is a file, not a folder");
+
+        var options = new UpscaleOptions
+        {
+            Scale = result.GetValue(_scale),
+            Model = Enum.Parse<ModelKind>(result.GetValue(_model)!, ignoreCase: true),
+            Denoise = result.GetValue(_denoise),
+            Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
+            TileSize = result.GetValue(_tile),
+        };
+        options.Validate();
+        return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite), options);
+    }
+
+    private int ListModels()
+    {
+        using var services = CreateServices();
+        IReadOnlyList<ModelInfo> models;
+        try
+        {
+            models = services.GetRequiredService<IUpscaler>().Models;
+        }
+        catch (UpscalerException e)
+        {
+            _error.WriteLine($"upscaler: error: {e.Message}");
+            return ExitCodes.SomeFailed;
+        }
+
+        _out.WriteLine($"{"ID",-14} {"KIND",-8} {"SCALE",-6} {"FILE",-28} DESCRIPTION");
+        foreach (var m in models.OrderBy(m => m.Kind).ThenBy(m => m.Scale))
+            _out.WriteLine($"{m.Id,-14} {m.Kind.ToString().ToLowerInvariant(),-8} {"x" + m.Scale.ToString(CultureInfo.InvariantCulture),-6} {m.File,-28} {m.Description}");
+        _out.WriteLine($"({models.Count} models in {_modelsDirectory})");
+        return ExitCodes.Success;
+    }
+
+    private ServiceProvider CreateServices()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders().AddProvider(new NoticeLoggerProvider(_error)));
+        services.AddUpscaler(settings => settings.ModelsDirectory = _modelsDirectory);
+        return services.BuildServiceProvider();
+    }
+
+    private int Usage(string message)
+    {
+        _error.WriteLine($"upscaler: error: {message}");
+        _error.WriteLine("Try 'upscaler --help' for usage and examples.");
+        return ExitCodes.Usage;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}
