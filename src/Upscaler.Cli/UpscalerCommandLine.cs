@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Upscaler.Cli.Batch;
+using Upscaler.Cli.Bench;
 using Upscaler.Cli.Images;
 using Upscaler.Cli.Terminal;
 using Upscaler.Core;
@@ -77,6 +78,17 @@ internal sealed class UpscalerCommandLine
         var models = new Command("models", "List the installed models");
         models.SetAction(_ => ListModels());
         root.Subcommands.Add(models);
+
+        var size = new Option<int>("--size") { Description = "Edge of the square test image in pixels", DefaultValueFactory = _ => 1000 };
+        var repeat = new Option<int>("--repeat") { Description = "Runs per measurement; the best is reported", DefaultValueFactory = _ => 2 };
+        var bench = new Command("bench", "Time the shipped general models and print a Markdown table (see docs/benchmarks.md)") { size, repeat };
+        bench.SetAction(async (result, cancellationToken) =>
+        {
+            using var services = CreateServices();
+            int edge = Math.Clamp(result.GetValue(size), 16, 8000);
+            return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), _out).RunAsync(edge, edge, Math.Max(1, result.GetValue(repeat)), cancellationToken);
+        });
+        root.Subcommands.Add(bench);
         return root;
     }
 
