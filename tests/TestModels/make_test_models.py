@@ -49,16 +49,7 @@ def build(scale: int, seed: int) -> onnx.ModelProto:
         helper.make_node("Resize", ["image", "", "scales"], ["base"], mode="nearest"),
         helper.make_node("Add", ["base", "detail"], ["upscaled"]),
     ]
-    graph = helper.make_graph(
-        nodes, f"test-x{scale}",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"]),
-         helper.make_tensor_value_info("denoise", TensorProto.FLOAT, [1])],
-        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "H", "W"])],
-        inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    return model
+    return finish(nodes, f"test-x{scale}", inits, with_denoise=True)
 
 
 def build_slow(scale: int, features: int, depth: int) -> onnx.ModelProto:
@@ -76,9 +67,16 @@ def build_slow(scale: int, features: int, depth: int) -> onnx.ModelProto:
             x = f"r{i}"
         cin = cout
     nodes.append(helper.make_node("DepthToSpace", [x], ["upscaled"], blocksize=scale, mode="CRD"))
+    return finish(nodes, "slow", inits, with_denoise=False)
+
+
+def finish(nodes: list, name: str, inits: list, with_denoise: bool) -> onnx.ModelProto:
+    """Wraps nodes into a checked opset-17 model with the contract's input and output names."""
+    inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])]
+    if with_denoise:
+        inputs.append(helper.make_tensor_value_info("denoise", TensorProto.FLOAT, [1]))
     graph = helper.make_graph(
-        nodes, "slow",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        nodes, name, inputs,
         [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "H", "W"])],
         inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])

@@ -2,16 +2,8 @@ namespace Upscaler.Cli.Tests;
 
 /// <summary>Every kind of bad input gets one clear line, a non-zero exit, and nothing written.</summary>
 [TestFixture]
-public class BadInputTests
+public class BadInputTests : ScratchFolderTests
 {
-    private ScratchFolder _dir = null!;
-
-    [SetUp]
-    public void Create() => _dir = new ScratchFolder();
-
-    [TearDown]
-    public void Remove() => _dir.Dispose();
-
     private static void AssertOneLineError(CliResult result, int exitCode, string contains)
     {
         Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.ToString());
@@ -22,56 +14,56 @@ public class BadInputTests
     }
 
     private async Task<CliResult> Upscale(string input, params string[] more) =>
-        await Cli.RunAsync(Cli.TestModels, [input, "-o", _dir.File("out.png"), .. more]);
+        await Cli.RunAsync(Cli.TestModels, [input, "-o", Dir.File("out.png"), .. more]);
 
     [Test]
     public async Task Missing_file() =>
-        AssertOneLineError(await Upscale(_dir.File("nope.png")), 1, "no such file");
+        AssertOneLineError(await Upscale(Dir.File("nope.png")), 1, "no such file");
 
     [Test]
     public async Task Not_an_image()
     {
-        System.IO.File.WriteAllText(_dir.File("text.png"), "just words");
-        AssertOneLineError(await Upscale(_dir.File("text.png")), 1, "not a supported image file");
+        System.IO.File.WriteAllText(Dir.File("text.png"), "just words");
+        AssertOneLineError(await Upscale(Dir.File("text.png")), 1, "not a supported image file");
     }
 
     [Test]
     public async Task Truncated_file()
     {
-        string whole = _dir.Png("whole.png", 64, 64);
+        string whole = Dir.Png("whole.png", 64, 64);
         byte[] bytes = System.IO.File.ReadAllBytes(whole);
-        System.IO.File.WriteAllBytes(_dir.File("cut.png"), bytes[..(bytes.Length / 2)]);
-        AssertOneLineError(await Upscale(_dir.File("cut.png")), 1, "truncated or corrupt");
+        System.IO.File.WriteAllBytes(Dir.File("cut.png"), bytes[..(bytes.Length / 2)]);
+        AssertOneLineError(await Upscale(Dir.File("cut.png")), 1, "truncated or corrupt");
     }
 
     [Test]
     public async Task Zero_size_file()
     {
-        System.IO.File.WriteAllBytes(_dir.File("empty.png"), []);
-        AssertOneLineError(await Upscale(_dir.File("empty.png")), 1, "the file is empty");
+        System.IO.File.WriteAllBytes(Dir.File("empty.png"), []);
+        AssertOneLineError(await Upscale(Dir.File("empty.png")), 1, "the file is empty");
     }
 
     [Test]
     public async Task Unsupported_format()
     {
         // A real image in a format libvips has no loader for here (Windows icon / legacy formats).
-        System.IO.File.WriteAllBytes(_dir.File("icon.ico"), [0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0, 0, 0, 0, 0, 22, 0, 0, 0]);
-        AssertOneLineError(await Upscale(_dir.File("icon.ico")), 1, "not a supported image file");
+        System.IO.File.WriteAllBytes(Dir.File("icon.ico"), [0, 0, 1, 0, 1, 0, 16, 16, 0, 0, 1, 0, 32, 0, 0, 0, 0, 0, 22, 0, 0, 0]);
+        AssertOneLineError(await Upscale(Dir.File("icon.ico")), 1, "not a supported image file");
     }
 
     [Test]
     public async Task Output_beyond_the_size_limit()
     {
-        string wide = _dir.Png("wide.png", 9000, 4);
+        string wide = Dir.Png("wide.png", 9000, 4);
         AssertOneLineError(await Upscale(wide, "--scale", "8"), 1, "over the limit of 65535 px per side");
-        Assert.That(System.IO.File.Exists(_dir.File("out.png")), Is.False);
+        Assert.That(System.IO.File.Exists(Dir.File("out.png")), Is.False);
     }
 
     [Test]
     public async Task Output_beyond_a_format_limit()
     {
-        string wide = _dir.Png("wide.png", 3000, 4);
-        var result = await Cli.RunAsync(Cli.TestModels, wide, "-o", _dir.File("out.webp"), "--scale", "8");
+        string wide = Dir.Png("wide.png", 3000, 4);
+        var result = await Cli.RunAsync(Cli.TestModels, wide, "-o", Dir.File("out.webp"), "--scale", "8");
         AssertOneLineError(result, 1, "too large for Webp");
     }
 
@@ -86,37 +78,37 @@ public class BadInputTests
     [TestCase("--format", "bmp", "bmp")]
     public async Task Option_values_out_of_range_are_usage_errors(string option, string value, string message)
     {
-        string input = _dir.Png("in.png", 8, 8);
+        string input = Dir.Png("in.png", 8, 8);
         AssertOneLineError(await Upscale(input, option, value), 2, message);
-        Assert.That(System.IO.File.Exists(_dir.File("out.png")), Is.False);
+        Assert.That(System.IO.File.Exists(Dir.File("out.png")), Is.False);
     }
 
     [Test]
     public async Task Output_option_with_several_inputs_is_a_usage_error()
     {
-        string a = _dir.Png("a.png", 8, 8), b = _dir.Png("b.png", 8, 8);
-        AssertOneLineError(await Cli.RunAsync(Cli.TestModels, a, b, "-o", _dir.File("x.png")), 2, "single input");
+        string a = Dir.Png("a.png", 8, 8), b = Dir.Png("b.png", 8, 8);
+        AssertOneLineError(await Cli.RunAsync(Cli.TestModels, a, b, "-o", Dir.File("x.png")), 2, "single input");
     }
 
     [Test]
     public async Task Unknown_output_extension_is_a_usage_error()
     {
-        string a = _dir.Png("a.png", 8, 8);
-        AssertOneLineError(await Cli.RunAsync(Cli.TestModels, a, "-o", _dir.File("x.bmp")), 2, "cannot tell the output format");
+        string a = Dir.Png("a.png", 8, 8);
+        AssertOneLineError(await Cli.RunAsync(Cli.TestModels, a, "-o", Dir.File("x.bmp")), 2, "cannot tell the output format");
     }
 
     [Test]
     public async Task A_model_kind_that_is_not_installed_is_named()
     {
-        string a = _dir.Png("a.png", 8, 8);
+        string a = Dir.Png("a.png", 8, 8);
         AssertOneLineError(await Upscale(a, "--model", "face"), 1, "no face model is installed");
     }
 
     [Test]
     public async Task A_missing_model_catalog_is_named()
     {
-        string a = _dir.Png("a.png", 8, 8);
-        var result = await Cli.RunAsync(_dir.File("no-models-here"), a, "-o", _dir.File("out.png"));
+        string a = Dir.Png("a.png", 8, 8);
+        var result = await Cli.RunAsync(Dir.File("no-models-here"), a, "-o", Dir.File("out.png"));
         AssertOneLineError(result, 1, "model catalog not found");
     }
 }

@@ -106,3 +106,17 @@ internal sealed class ScratchFolder : IDisposable
             Directory.Delete(Path, recursive: true);
     }
 }
+
+/// <summary>Gives each test its own scratch folder of real files, removed afterwards.</summary>
+public abstract class ScratchFolderTests
+{
+    private ScratchFolder? _dir;
+
+    internal ScratchFolder Dir => _dir ?? throw new InvalidOperationException("no scratch folder outside a test");
+
+    [SetUp]
+    public void CreateScratchFolder() => _dir = new ScratchFolder();
+
+    [TearDown]
+    public void RemoveScratchFolder() => _dir?.Dispose();
+}

@@ -3,16 +3,8 @@ using NetVips;
 namespace Upscaler.Cli.Tests;
 
 [TestFixture]
-public class UpscaleCommandTests
+public class UpscaleCommandTests : ScratchFolderTests
 {
-    private ScratchFolder _dir = null!;
-
-    [SetUp]
-    public void Create() => _dir = new ScratchFolder();
-
-    [TearDown]
-    public void Remove() => _dir.Dispose();
-
     private Task<CliResult> Run(params string[] args) => Cli.RunAsync(Cli.TestModels, args);
 
     [TestCase("4", 160, 120)]
@@ -21,11 +13,11 @@ public class UpscaleCommandTests
     [TestCase("8", 320, 240)]
     public async Task Writes_the_exact_size_for_the_scale(string scale, int width, int height)
     {
-        string input = _dir.Png("in.png", 40, 30);
-        var result = await Run(input, "-o", _dir.File("out.png"), "--scale", scale);
+        string input = Dir.Png("in.png", 40, 30);
+        var result = await Run(input, "-o", Dir.File("out.png"), "--scale", scale);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        using var output = Image.NewFromFile(_dir.File("out.png"));
+        using var output = Image.NewFromFile(Dir.File("out.png"));
         Assert.That((output.Width, output.Height, output.Bands), Is.EqualTo((width, height, 3)));
         Assert.That(result.Output, Does.Contain("out.png (" + width + "x" + height));
     }
@@ -33,14 +25,14 @@ public class UpscaleCommandTests
     [Test]
     public async Task Keeps_alpha_and_16_bit_depth_in_png()
     {
-        string input = _dir.File("deep.png");
+        string input = Dir.File("deep.png");
         (ScratchFolder.Picture(32, 24, bands: 4).Cast(Enums.BandFormat.Ushort) * 257)
             .Cast(Enums.BandFormat.Ushort).Copy(interpretation: Enums.Interpretation.Rgb16).Pngsave(input);
 
-        var result = await Run(input, "-o", _dir.File("deep_x2.png"), "--scale", "2");
+        var result = await Run(input, "-o", Dir.File("deep_x2.png"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        using var output = Image.NewFromFile(_dir.File("deep_x2.png"));
+        using var output = Image.NewFromFile(Dir.File("deep_x2.png"));
         Assert.That((output.Width, output.Height, output.Bands, output.Format), Is.EqualTo((64, 48, 4, Enums.BandFormat.Ushort)));
         Assert.That(output[3].Max(), Is.EqualTo(65535));
         Assert.That(output[3].Min(), Is.EqualTo(0));
@@ -49,11 +41,11 @@ public class UpscaleCommandTests
     [Test]
     public async Task Jpeg_output_flattens_transparency_onto_white()
     {
-        string input = _dir.Png("cutout.png", 40, 40, bands: 4);
-        var result = await Run(input, "-o", _dir.File("cutout.jpg"), "--scale", "2");
+        string input = Dir.Png("cutout.png", 40, 40, bands: 4);
+        var result = await Run(input, "-o", Dir.File("cutout.jpg"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        using var output = Image.NewFromFile(_dir.File("cutout.jpg"));
+        using var output = Image.NewFromFile(Dir.File("cutout.jpg"));
         Assert.That(output.Bands, Is.EqualTo(3));
         Assert.That(output.Getpoint(1, 1), Is.All.GreaterThan(245), "a transparent corner becomes white");
     }
@@ -62,15 +54,15 @@ public class UpscaleCommandTests
     public async Task Applies_exif_orientation_and_keeps_the_icc_profile()
     {
         // Stored 40x20 with EXIF orientation 6 (rotate 90° clockwise to display): upright it is 20x40.
-        string input = _dir.File("rotated.jpg");
+        string input = Dir.File("rotated.jpg");
         var picture = ScratchFolder.Picture(40, 20).IccTransform("srgb").Mutate(m => m.Set(GValue.GIntType, "orientation", 6));
         picture.Jpegsave(input, q: 95);
         byte[] profile = (byte[])Image.NewFromFile(input).Get("icc-profile-data");
 
-        var result = await Run(input, "-o", _dir.File("upright.png"), "--scale", "2");
+        var result = await Run(input, "-o", Dir.File("upright.png"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        using var output = Image.NewFromFile(_dir.File("upright.png"));
+        using var output = Image.NewFromFile(Dir.File("upright.png"));
         Assert.That((output.Width, output.Height), Is.EqualTo((40, 80)));
         Assert.That((byte[])output.Get("icc-profile-data"), Is.EqualTo(profile));
         Assert.That(output.Contains("orientation") ? (int)output.Get("orientation") : 1, Is.EqualTo(1));
@@ -79,13 +71,13 @@ public class UpscaleCommandTests
     [Test]
     public async Task Cmyk_input_becomes_rgb()
     {
-        string input = _dir.File("print.jpg");
+        string input = Dir.File("print.jpg");
         ScratchFolder.Picture(30, 20).IccTransform("cmyk").Jpegsave(input);
 
-        var result = await Run(input, "-o", _dir.File("print.png"), "--scale", "2");
+        var result = await Run(input, "-o", Dir.File("print.png"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        using var output = Image.NewFromFile(_dir.File("print.png"));
+        using var output = Image.NewFromFile(Dir.File("print.png"));
         Assert.That((output.Width, output.Height, output.Bands), Is.EqualTo((60, 40, 3)));
     }
 
@@ -95,11 +87,11 @@ public class UpscaleCommandTests
     [TestCase("png")]
     public async Task Writes_every_output_format(string format)
     {
-        string input = _dir.Png("photo.png", 24, 16);
+        string input = Dir.Png("photo.png", 24, 16);
         var result = await Run(input, "--format", format, "--scale", "2", "--quality", "80");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        string expected = _dir.File("photo_x2." + (format == "tiff" ? "tif" : format));
+        string expected = Dir.File("photo_x2." + (format == "tiff" ? "tif" : format));
         using var output = Image.NewFromFile(expected);
         Assert.That((output.Width, output.Height), Is.EqualTo((48, 32)));
     }
@@ -107,54 +99,54 @@ public class UpscaleCommandTests
     [Test]
     public async Task A_folder_is_a_batch_into_the_out_dir()
     {
-        Directory.CreateDirectory(_dir.File("photos"));
-        _dir.Png("photos/a.png", 16, 16);
-        _dir.Png("photos/b.png", 20, 10);
-        System.IO.File.WriteAllText(_dir.File("photos/notes.txt"), "not an image");
+        Directory.CreateDirectory(Dir.File("photos"));
+        Dir.Png("photos/a.png", 16, 16);
+        Dir.Png("photos/b.png", 20, 10);
+        System.IO.File.WriteAllText(Dir.File("photos/notes.txt"), "not an image");
 
-        var result = await Run(_dir.File("photos"), "--out-dir", _dir.File("big"), "--scale", "2");
+        var result = await Run(Dir.File("photos"), "--out-dir", Dir.File("big"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(Directory.GetFiles(_dir.File("big")).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "a_x2.png", "b_x2.png" }));
+        Assert.That(Directory.GetFiles(Dir.File("big")).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "a_x2.png", "b_x2.png" }));
     }
 
     [Test]
     public async Task A_bad_input_in_a_batch_fails_alone_and_the_exit_code_says_so()
     {
-        string good1 = _dir.Png("good1.png", 16, 16), good2 = _dir.Png("good2.png", 16, 16);
-        System.IO.File.WriteAllText(_dir.File("bad.png"), "no pixels here");
+        string good1 = Dir.Png("good1.png", 16, 16), good2 = Dir.Png("good2.png", 16, 16);
+        System.IO.File.WriteAllText(Dir.File("bad.png"), "no pixels here");
 
-        var result = await Run(good1, _dir.File("bad.png"), good2, "--out-dir", _dir.File("out"), "--scale", "2");
+        var result = await Run(good1, Dir.File("bad.png"), good2, "--out-dir", Dir.File("out"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
-        Assert.That(System.IO.File.Exists(_dir.File("out/good1_x2.png")), Is.True);
-        Assert.That(System.IO.File.Exists(_dir.File("out/good2_x2.png")), Is.True);
+        Assert.That(System.IO.File.Exists(Dir.File("out/good1_x2.png")), Is.True);
+        Assert.That(System.IO.File.Exists(Dir.File("out/good2_x2.png")), Is.True);
         Assert.That(result.Error, Does.Contain("bad.png: not a supported image file"));
     }
 
     [Test]
     public async Task An_existing_output_is_never_replaced_without_overwrite()
     {
-        string input = _dir.Png("in.png", 16, 16);
-        System.IO.File.WriteAllText(_dir.File("out.png"), "precious");
+        string input = Dir.Png("in.png", 16, 16);
+        System.IO.File.WriteAllText(Dir.File("out.png"), "precious");
 
-        var refused = await Run(input, "-o", _dir.File("out.png"), "--scale", "2");
+        var refused = await Run(input, "-o", Dir.File("out.png"), "--scale", "2");
         Assert.That(refused.ExitCode, Is.EqualTo(1));
         Assert.That(refused.Error, Does.Contain("already exists"));
-        Assert.That(System.IO.File.ReadAllText(_dir.File("out.png")), Is.EqualTo("precious"));
+        Assert.That(System.IO.File.ReadAllText(Dir.File("out.png")), Is.EqualTo("precious"));
 
-        var replaced = await Run(input, "-o", _dir.File("out.png"), "--scale", "2", "--overwrite");
+        var replaced = await Run(input, "-o", Dir.File("out.png"), "--scale", "2", "--overwrite");
         Assert.That(replaced.ExitCode, Is.EqualTo(0), replaced.ToString());
-        using var output = Image.NewFromFile(_dir.File("out.png"));
+        using var output = Image.NewFromFile(Dir.File("out.png"));
         Assert.That(output.Width, Is.EqualTo(32));
     }
 
     [Test]
     public async Task Two_inputs_with_the_same_output_name_do_not_overwrite_each_other()
     {
-        _dir.Png("same.png", 16, 16);
-        ScratchFolder.Picture(16, 16).Jpegsave(_dir.File("same.jpg"));
-        var result = await Run(_dir.File("same.png"), _dir.File("same.jpg"), "--format", "png", "--out-dir", _dir.File("o"), "--scale", "2");
+        Dir.Png("same.png", 16, 16);
+        ScratchFolder.Picture(16, 16).Jpegsave(Dir.File("same.jpg"));
+        var result = await Run(Dir.File("same.png"), Dir.File("same.jpg"), "--format", "png", "--out-dir", Dir.File("o"), "--scale", "2");
 
         Assert.That(result.ExitCode, Is.EqualTo(1));
         Assert.That(result.Error, Does.Contain("already written by an earlier input"));
@@ -163,22 +155,22 @@ public class UpscaleCommandTests
     [Test]
     public async Task Cancelling_leaves_no_partial_or_temporary_file()
     {
-        string input = _dir.Png("big.png", 400, 300);
+        string input = Dir.Png("big.png", 400, 300);
         using var cts = new CancellationTokenSource();
         cts.CancelAfter(50);
 
-        var result = await Cli.RunAsync(Cli.TestModels, cts.Token, input, "-o", _dir.File("out.png"), "--scale", "8", "--tile", "32");
+        var result = await Cli.RunAsync(Cli.TestModels, cts.Token, input, "-o", Dir.File("out.png"), "--scale", "8", "--tile", "32");
 
         Assert.That(result.ExitCode, Is.EqualTo(130), result.ToString());
-        Assert.That(Directory.GetFiles(_dir.Path).Select(Path.GetFileName), Is.EqualTo(new[] { "big.png" }));
+        Assert.That(Directory.GetFiles(Dir.Path).Select(Path.GetFileName), Is.EqualTo(new[] { "big.png" }));
     }
 
     [Test]
     public async Task A_successful_run_leaves_only_its_output()
     {
-        string input = _dir.Png("in.png", 16, 16);
-        await Run(input, "-o", _dir.File("out.webp"), "--scale", "2");
-        Assert.That(Directory.GetFiles(_dir.Path).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "in.png", "out.webp" }));
+        string input = Dir.Png("in.png", 16, 16);
+        await Run(input, "-o", Dir.File("out.webp"), "--scale", "2");
+        Assert.That(Directory.GetFiles(Dir.Path).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "in.png", "out.webp" }));
     }
 
     [Test]

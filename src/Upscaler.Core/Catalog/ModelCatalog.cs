@@ -16,8 +16,7 @@ internal sealed class ModelCatalog
     public ModelCatalog(UpscalerSettings settings)
     {
         _directory = Path.GetFullPath(settings.ModelsDirectory);
-        // Not cached on failure semantics matter little here: a broken manifest stays broken for the
-        // process, and every call reports the same clear error.
+        // Lazy caches a failure too: a broken manifest reports the same clear error on every call.
         _models = new Lazy<IReadOnlyList<ModelDescriptor>>(Load);
     }
 
@@ -115,6 +114,7 @@ internal sealed class ModelCatalog
             e.Denoise?.Input,
             receptiveField,
             e.Features is int features and > 0 ? features : 64,
+            e.FlopsPerPixel is double flops and > 0 ? flops : null,
             e.Description ?? "");
     }
 

@@ -22,6 +22,9 @@ internal static class ExecutionProviders
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            // Tiles are large (tens of MB per activation): the arena's growth-by-doubling would keep
+            // far more than a tile needs alive for the whole process, for no measurable speed gain.
+            EnableCpuMemArena = false,
         };
         if (settings.CpuThreads > 0)
             options.IntraOpNumThreads = settings.CpuThreads;

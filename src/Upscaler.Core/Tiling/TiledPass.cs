@@ -67,9 +67,10 @@ internal sealed class TiledPass
     /// <summary>Copies the tile plus its margin, mirroring indices that fall outside the image.</summary>
     private void Gather(ImagePlanes source, Tile tile, int paddedW, int paddedH, float[] input)
     {
-        var columns = new int[paddedW];
-        for (int i = 0; i < paddedW; i++)
-            columns[i] = Mirror.Index(tile.X - _margin + i, source.Width);
+        int left = tile.X - _margin;
+        // Interior tiles copy whole rows; only tiles touching a side need mirrored column lookups.
+        bool interior = left >= 0 && left + paddedW <= source.Width;
+        var columns = interior ? null : Enumerable.Range(left, paddedW).Select(x => Mirror.Index(x, source.Width)).ToArray();
 
         for (int c = 0; c < 3; c++)
         {
@@ -79,9 +80,8 @@ internal sealed class TiledPass
                 int y = Mirror.Index(tile.Y - _margin + row, source.Height);
                 var srcRow = plane.Slice(y * source.Width, source.Width);
                 var dstRow = input.AsSpan((c * paddedH + row) * paddedW, paddedW);
-                int inside = tile.X - _margin >= 0 && tile.X + tile.Width + _margin <= source.Width ? paddedW : 0;
-                if (inside > 0)
-                    srcRow.Slice(tile.X - _margin, paddedW).CopyTo(dstRow);
+                if (columns is null)
+                    srcRow.Slice(left, paddedW).CopyTo(dstRow);
                 else
                     for (int i = 0; i < paddedW; i++)
                         dstRow[i] = srcRow[columns[i]];
