@@ -16,23 +16,35 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, TextWriter output)
     public async Task<int> RunAsync(int width, int height, int repeats, CancellationToken cancellationToken)
     {
         var input = SyntheticPhoto(width, height);
+        var (ceiling, isa) = FmaCeiling.Measure(Environment.ProcessorCount);
         output.WriteLine($"# upscaler bench: {width}x{height} input ({width * height / 1e6:0.##} MP), best of {repeats}");
         output.WriteLine($"- machine: {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
+        output.WriteLine($"- FP32 FMA ceiling measured now: {ceiling:0} GFLOP/s ({isa}, {Environment.ProcessorCount} threads)");
         output.WriteLine();
-        output.WriteLine("| model | scale | tiles | time (s) | input MP/s | max diff vs whole image |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- |");
+        output.WriteLine("| model | tiles | time (s) | input MP/s | GFLOP/s | of FMA ceiling | max diff vs whole image |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
 
+        var startups = new List<string>();
         foreach (var model in upscaler.Models.Where(m => m.Kind == ModelKind.General).OrderBy(m => m.Scale))
         {
             var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0.5, Device = ComputeDevice.Cpu };
-            await upscaler.UpscaleAsync(SyntheticPhoto(64, 64), options, null, cancellationToken); // load the session first
+            var startup = Stopwatch.StartNew();
+            await upscaler.UpscaleAsync(SyntheticPhoto(16, 16), options, null, cancellationToken); // verifies and loads the session
+            startups.Add($"{model.Id} {startup.Elapsed.TotalSeconds:0.000} s");
 
             var (whole, wholeTime) = await Time(input, options with { TileSize = 0 }, repeats, cancellationToken);
             var (auto, autoTime) = await Time(input, options, repeats, cancellationToken);
             var (small, smallTime) = await Time(input, options with { TileSize = 128 }, repeats, cancellationToken);
             foreach (var (label, result, seconds) in new[] { ("whole image", whole, wholeTime), ("auto", auto, autoTime), ("128 px", small, smallTime) })
-                output.WriteLine($"| {model.Id} | x{model.Scale} | {label} | {seconds:0.000} | {width * height / 1e6 / seconds:0.000} | {MaxDifference(whole, result) * 255:0.##}/255 |");
+            {
+                double mps = width * height / 1e6 / seconds;
+                string gflops = model.FlopsPerInputPixel is double f ? $"{mps * f / 1e3:0}" : "?";
+                string share = model.FlopsPerInputPixel is double g ? $"{mps * g / 1e3 / ceiling:0%}" : "?";
+                output.WriteLine($"| {model.Id} | {label} | {seconds:0.000} | {mps:0.000} | {gflops} | {share} | {MaxDifference(whole, result) * 255:0.##}/255 |");
+            }
         }
+        output.WriteLine();
+        output.WriteLine($"Session start-up (checksum, load, probe run): {string.Join(", ", startups)}");
 
         // The whole command-line pipeline on a real file: decode, upscale, encode.
         string folder = Path.Combine(Path.GetTempPath(), "upscaler-bench-" + Guid.NewGuid().ToString("N"));

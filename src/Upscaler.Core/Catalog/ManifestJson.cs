@@ -24,6 +24,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }
     [JsonPropertyName("receptiveField")] public int? ReceptiveField { get; set; }
     [JsonPropertyName("features")] public int? Features { get; set; }
+    [JsonPropertyName("flopsPerPixel")] public double? FlopsPerPixel { get; set; }
     [JsonPropertyName("description")] public string? Description { get; set; }
 }
 

@@ -16,8 +16,9 @@ internal sealed record ModelDescriptor(
     string? DenoiseInputName,
     int ReceptiveField,
     int Features,
+    double? FlopsPerPixel,
     string Description)
 {
     public ModelInfo ToInfo(string modelsDirectory) =>
-        new(Id, Kind, Scale, Path.GetRelativePath(modelsDirectory, FilePath), Description);
+        new(Id, Kind, Scale, Path.GetRelativePath(modelsDirectory, FilePath), Description, FlopsPerPixel);
 }
