@@ -40,6 +40,17 @@ public class ShippedModelTests
     }
 
     [TestCaseSource(nameof(Models))]
+    public async Task Thread_count_does_not_change_the_result(string id)
+    {
+        var model = Model(id);
+        var input = TestImages.Pattern(48, 40, seed: 5);
+        var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, TileSize = 32 };
+        var one = await Engines.Create(Engines.ShippedModels, s => s.CpuThreads = 1).UpscaleAsync(input, options);
+        var two = await Engines.Create(Engines.ShippedModels, s => s.CpuThreads = 2).UpscaleAsync(input, options);
+        Assert.That(TestImages.MaxDifference(one, two), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [TestCaseSource(nameof(Models))]
     public async Task Flat_colour_stays_the_same_colour(string id)
     {
         var model = Model(id);

@@ -21,6 +21,16 @@ public class TilingTests
     }
 
     [Test]
+    public async Task The_result_does_not_depend_on_the_thread_count()
+    {
+        var input = TestImages.Pattern(64, 48);
+        var options = new UpscaleOptions { Scale = 4, TileSize = 24 };
+        var one = await Engines.Create(Engines.TestModels, s => s.CpuThreads = 1).UpscaleAsync(input, options);
+        var two = await Engines.Create(Engines.TestModels, s => s.CpuThreads = 2).UpscaleAsync(input, options);
+        Assert.That(TestImages.MaxDifference(one, two), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [Test]
     public async Task Images_smaller_than_the_padding_still_upscale_consistently()
     {
         // Mirroring must repeat for a 3x2 image whose border margin is larger than the image itself.
