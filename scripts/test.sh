@@ -8,12 +8,54 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 
+# The real-GIMP tests (the installer's NUnit test and the end-to-end suite below) share one cached
+# Debian trixie root with GIMP 3; build it first so both run even on a clean machine.
+if [ "${UPSCALER_SKIP_GIMP_E2E:-0}" != 1 ]; then
+    echo "== GIMP 3 root (cached after the first run)"
+    scripts/gimp/setup-gimp-root.sh || status=1
+fi
+
 echo "== .NET test suites (NUnit)"
 dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
 
 # dotnet test prints one "Passed!/Failed! - Failed: N, Passed: N, ..." line per test project.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+
+# --- GIMP plug-in: frame code unit tests (python3 unittest, against the bridge built above) ---
+echo "== GIMP plug-in frame code (Python unittest)"
+pylog=$(mktemp)
+UPSCALER_TEST_BRIDGE="$PWD/src/Upscaler.Bridge/bin/Release/net10.0/upscaler-bridge" \
+    python3 -m unittest discover -s plugins/gimp/tests -v 2>&1 | tee "$pylog" || status=1
+# unittest ends with "Ran N tests" and "OK (skipped=S)" or "FAILED (failures=F, errors=E, skipped=S)".
+py_ran=$(grep -oE '^Ran [0-9]+ test' "$pylog" | awk '{print $2}' | tail -n 1)
+py_bad=$(grep -oE '(failures|errors)=[0-9]+' "$pylog" | tail -n 2 | awk -F= '{s += $2} END {print s + 0}')
+py_skipped=$(grep -oE 'skipped=[0-9]+' "$pylog" | tail -n 1 | awk -F= '{print $2 + 0}')
+[ -n "$py_ran" ] || { py_ran=0; py_bad=1; echo "the Python tests did not run" >&2; }
+passed=$((passed + py_ran - py_bad - ${py_skipped:-0}))
+failed=$((failed + py_bad))
+rm -f "$pylog"
+
+# --- GIMP plug-in: end-to-end in a real GIMP 3 (Debian trixie root, made and cached by the script) ---
+# Needs root (debootstrap, chroot). UPSCALER_SKIP_GIMP_E2E=1 skips it and says so.
+if [ "${UPSCALER_SKIP_GIMP_E2E:-0}" = 1 ]; then
+    echo "== GIMP end-to-end: skipped (UPSCALER_SKIP_GIMP_E2E=1)"
+else
+    echo "== GIMP end-to-end (real GIMP 3.0)"
+    gimplog=$(mktemp)
+    scripts/gimp/run-gimp-e2e.sh 2>&1 | tee "$gimplog" || status=1
+    line=$(grep -E '^gimp e2e: [0-9]+ passed, [0-9]+ failed' "$gimplog" | tail -n 1)
+    if [ -n "$line" ]; then
+        passed=$((passed + $(echo "$line" | awk '{print $3}')))
+        failed=$((failed + $(echo "$line" | awk '{print $5}')))
+    else
+        failed=$((failed + 1))
+        status=1
+    fi
+    rm -f "$gimplog"
+fi
+[ "$failed" -eq 0 ] || status=1
+
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$passed" -eq 0 ]; then
     echo "no tests ran" >&2

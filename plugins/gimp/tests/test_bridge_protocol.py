@@ -1,0 +1,256 @@
+"""Unit tests of the plug-in's frame code (bridge_protocol.py), with plain python3, outside GIMP.
+
+The byte-level tests need nothing else. The round-trip tests talk to a real upscaler-bridge: the one
+named by UPSCALER_TEST_BRIDGE, else the Release build in src/Upscaler.Bridge/bin (they are skipped,
+and say so, when neither exists), with the tiny models from tests/TestModels.
+Run: python3 -m unittest discover -s plugins/gimp/tests -v
+"""
+
+import io
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "ai-upscale"))
+import bridge_protocol as bp  # noqa: E402
+
+TEST_MODELS = os.path.join(REPO, "tests", "TestModels")
+
+
+def find_bridge():
+    configured = os.environ.get("UPSCALER_TEST_BRIDGE")
+    if configured:
+        return configured
+    built = os.path.join(REPO, "src", "Upscaler.Bridge", "bin", "Release", "net10.0", "upscaler-bridge")
+    return built if os.path.exists(built) else None
+
+
+def process_alive(pid):
+    """True while pid runs; an exited orphan may linger as a zombie until init reaps it, which counts as gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+class EncodingTests(unittest.TestCase):
+    def test_upscale_header_follows_the_documented_layout(self):
+        head = bp.upscale_header(7, 3, 2, 4, 16, 2.5, "text", 0.25, "gpu", 64)
+        self.assertEqual(len(head), 16 + 40)
+        magic, version, frame_type, length = struct.unpack_from("<4sHHQ", head)
+        self.assertEqual((magic, version, frame_type), (b"UPBR", 1, 0x0001))
+        self.assertEqual(length, 40 + 3 * 2 * 4 * 2)
+        fields = struct.unpack_from("<IIIBBBBddiI", head, 16)
+        self.assertEqual(fields, (7, 3, 2, 4, 16, 2, 2, 2.5, 0.25, 64, 0))
+
+    def test_auto_tile_is_minus_one(self):
+        head = bp.upscale_header(1, 1, 1, 3, 8, 2)
+        self.assertEqual(struct.unpack_from("<i", head, 16 + 32)[0], -1)
+
+    def test_unknown_model_or_device_is_refused_before_sending(self):
+        with self.assertRaisesRegex(ValueError, "unknown model 'anime'"):
+            bp.upscale_header(1, 1, 1, 3, 8, 2, model="anime")
+        with self.assertRaisesRegex(ValueError, "unknown device 'tpu'"):
+            bp.upscale_header(1, 1, 1, 3, 8, 2, device="tpu")
+
+    def test_cancel_and_list_models_frames(self):
+        self.assertEqual(bp.cancel_frame(9), b"UPBR\x01\x00\x02\x00" + struct.pack("<Q", 4) + struct.pack("<I", 9))
+        self.assertEqual(bp.list_models_frame(), b"UPBR\x01\x00\x03\x00" + bytes(8))
+
+
+def answer(frame_type, payload):
+    return bp.frame(frame_type, payload)
+
+
+def result_payload(request_id, width, height, channels, bits, pixels=None):
+    size = bp.pixel_bytes(width, height, channels, bits)
+    return bp.RESULT_HEADER.pack(request_id, width, height, channels, bits, 0) + (pixels if pixels is not None else bytes(size))
+
+
+class DecodingTests(unittest.TestCase):
+    def test_answers_round_trip(self):
+        stream = io.BytesIO(
+            answer(bp.PROGRESS_FRAME, bp.PROGRESS.pack(3, 1, 4))
+            + answer(bp.RESULT, result_payload(3, 2, 1, 4, 16, bytes(range(16))))
+            + answer(bp.ERROR, bp.ERROR_HEADER.pack(3, 6, 0, 0) + "no face model — sorry".encode())
+            + answer(bp.MODELS, b'{"bridge": "0.1.0", "models": []}'))
+        self.assertEqual(bp.decode_progress(bp.read_frame(stream).payload), (3, 1, 4))
+        result = bp.decode_result(bp.read_frame(stream).payload)
+        self.assertEqual((result.width, result.height, result.channels, result.bits, result.pixels), (2, 1, 4, 16, bytes(range(16))))
+        request_id, error = bp.decode_error(bp.read_frame(stream).payload)
+        self.assertEqual((request_id, error.code, error.fatal, error.message), (3, 6, False, "no face model — sorry"))
+        self.assertEqual(bp.decode_models(bp.read_frame(stream).payload)["bridge"], "0.1.0")
+        self.assertIsNone(bp.read_frame(stream))
+
+    def assert_protocol_error(self, data, says):
+        with self.assertRaisesRegex(bp.ProtocolError, says):
+            bp.read_frame(io.BytesIO(data))
+
+    def test_a_bad_magic_is_refused(self):
+        self.assert_protocol_error(b"Hello, world! this is text", "not a frame")
+
+    def test_another_version_is_refused(self):
+        self.assert_protocol_error(struct.pack("<4sHHQ", b"UPBR", 2, bp.RESULT, 0), "version 2")
+
+    def test_a_request_type_in_an_answer_is_refused(self):
+        self.assert_protocol_error(bp.frame(bp.UPSCALE, b""), "unknown frame type 0x0001")
+
+    def test_an_absurd_length_is_refused_before_reading(self):
+        self.assert_protocol_error(struct.pack("<4sHHQ", b"UPBR", 1, bp.ERROR, 1 << 40), "over the")
+
+    def test_truncated_header_and_payload_are_refused(self):
+        whole = answer(bp.PROGRESS_FRAME, bp.PROGRESS.pack(1, 0, 1))
+        self.assert_protocol_error(whole[:10], "ended early")
+        self.assert_protocol_error(whole[:-1], "ended early")
+
+    def test_payload_shapes_are_checked(self):
+        with self.assertRaisesRegex(bp.ProtocolError, "PROGRESS"):
+            bp.decode_progress(b"\x00" * 11)
+        with self.assertRaisesRegex(bp.ProtocolError, "pixel bytes"):
+            bp.decode_result(result_payload(1, 2, 2, 4, 8, bytes(15)))
+        with self.assertRaisesRegex(bp.ProtocolError, "invalid"):
+            bp.decode_result(result_payload(1, 0, 2, 4, 8, b""))
+        with self.assertRaisesRegex(bp.ProtocolError, "shorter"):
+            bp.decode_error(b"\x00" * 7)
+        with self.assertRaisesRegex(bp.ProtocolError, "JSON"):
+            bp.decode_models(b"{not json")
+
+    def test_random_garbage_only_ever_raises_protocol_error(self):
+        import random
+        rng = random.Random(5)
+        seed = answer(bp.RESULT, result_payload(1, 2, 2, 3, 8))
+        for _ in range(2000):
+            data = bytearray(seed)
+            for _ in range(rng.randint(1, 4)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            data = bytes(data[:rng.randint(0, len(data))])
+            try:
+                got = bp.read_frame(io.BytesIO(data))
+                if got is not None and got.type == bp.RESULT:
+                    bp.decode_result(got.payload)
+            except bp.ProtocolError:
+                pass
+
+
+class FakeBridgeTests(unittest.TestCase):
+    """Misbehaving bridges (small Python scripts) must give clear errors, not hangs or tracebacks."""
+
+    def fake(self, body):
+        handle = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)
+        handle.write("#!%s\nimport sys\n%s\n" % (sys.executable, body))
+        handle.close()
+        os.chmod(handle.name, 0o755)
+        self.addCleanup(os.unlink, handle.name)
+        return handle.name
+
+    def test_a_missing_bridge_says_so(self):
+        with self.assertRaisesRegex(bp.BridgeMissingError, "bridge is missing: /no/such/upscaler-bridge"):
+            bp.BridgeProcess("/no/such/upscaler-bridge")
+
+    def test_a_bridge_that_is_not_executable_says_so(self):
+        path = self.fake("")
+        os.chmod(path, 0o644)
+        with self.assertRaisesRegex(bp.BridgeMissingError, "not executable"):
+            bp.BridgeProcess(path)
+
+    def test_a_bridge_that_dies_is_reported_with_its_last_words(self):
+        path = self.fake("sys.stdin.buffer.read(16)\nprint('upscaler-bridge: error: out of cheese', file=sys.stderr)\nsys.exit(3)")
+        with bp.BridgeProcess(path, echo_stderr=False) as bridge:
+            with self.assertRaisesRegex(bp.ProtocolError, r"exited unexpectedly \(exit code 3\): upscaler-bridge: error: out of cheese"):
+                bridge.upscale(1, 1, 3, 8, bytes(3), 2)
+
+    def test_a_bridge_that_prints_text_is_a_protocol_error(self):
+        path = self.fake("print('hello there, I am not a bridge')\nsys.stdout.flush()\nsys.stdin.buffer.read()")
+        with bp.BridgeProcess(path, echo_stderr=False) as bridge:
+            with self.assertRaisesRegex(bp.ProtocolError, "not a frame"):
+                bridge.list_models()
+
+
+@unittest.skipIf(find_bridge() is None, "no upscaler-bridge built (dotnet build src/Upscaler.Bridge -c Release) and UPSCALER_TEST_BRIDGE unset")
+class RealBridgeTests(unittest.TestCase):
+    def start(self, models=TEST_MODELS):
+        env = dict(os.environ, UPSCALER_MODELS_DIR=models)
+        bridge = bp.BridgeProcess(find_bridge(), env=env, echo_stderr=False)
+        self.addCleanup(bridge.close)
+        return bridge
+
+    def test_list_models(self):
+        listing = self.start().list_models()
+        self.assertEqual(listing["protocol"], 1)
+        self.assertEqual(sorted((m["kind"], m["scale"]) for m in listing["models"]), [("general", 2), ("general", 4)])
+
+    def test_round_trips_in_one_process_with_progress(self):
+        bridge = self.start()
+        for width, height, channels, bits, scale in [(7, 5, 4, 8, 2), (6, 3, 3, 16, 4), (4, 4, 1, 8, 1.5)]:
+            seen = []
+            pixels = bytes((i * 7) % 256 for i in range(bp.pixel_bytes(width, height, channels, bits)))
+            result = bridge.upscale(width, height, channels, bits, pixels, scale, "general", 0.4, "cpu",
+                                    on_progress=lambda done, total: seen.append((done, total)))
+            expected = (max(1, int(width * scale + 0.5)), max(1, int(height * scale + 0.5)))
+            self.assertEqual((result.width, result.height, result.channels, result.bits), expected + (channels, bits))
+            self.assertEqual(len(result.pixels), bp.pixel_bytes(expected[0], expected[1], channels, bits))
+            self.assertTrue(seen and seen[-1][0] == seen[-1][1], "progress reached the end: %s" % seen)
+        self.assertEqual(bridge.close(), 0)
+
+    def test_errors_are_bridge_errors_and_the_process_keeps_serving(self):
+        bridge = self.start()
+        with self.assertRaises(bp.BridgeError) as caught:
+            bridge.upscale(2, 2, 3, 8, bytes(12), 2, model="face")
+        self.assertEqual(caught.exception.code, 6)
+        self.assertIn("no face model is installed", caught.exception.message)
+        with self.assertRaisesRegex(bp.BridgeError, "scale 9 is out of range"):
+            bridge.upscale(2, 2, 3, 8, bytes(12), 9)
+        self.assertEqual(bridge.upscale(2, 2, 3, 8, bytes(12), 2).width, 4)
+
+    def test_a_wrong_pixel_count_on_the_wire_is_answered_and_the_stream_stays_usable(self):
+        bridge = self.start()
+        bridge._send(bp.upscale_header(50, 2, 2, 3, 8, 2, pixel_count=5), bytes(5))
+        frame = bp.read_frame(bridge.process.stdout)
+        request_id, error = bp.decode_error(frame.payload)
+        self.assertEqual((request_id, error.code, error.fatal), (50, 3, False))
+        self.assertIn("pixel data holds 5 bytes", error.message)
+        self.assertEqual(bridge.upscale(2, 2, 3, 8, bytes(12), 2).width, 4)
+
+    def test_returning_false_from_progress_cancels(self):
+        bridge = self.start(os.path.join(TEST_MODELS, "slow"))
+        width = height = 900
+        started = time.monotonic()
+        with self.assertRaises(bp.BridgeError) as caught:
+            bridge.upscale(width, height, 3, 8, bytes(width * height * 3), 2, tile=0, on_progress=lambda d, t: False)
+        self.assertTrue(caught.exception.cancelled)
+        self.assertLess(time.monotonic() - started, 10)
+
+    def test_a_killed_client_makes_the_bridge_stop(self):
+        # GIMP's Cancel kills the plug-in process. The bridge must notice (its stdin closes) and exit.
+        client = subprocess.Popen([sys.executable, "-c", """
+import os, sys, time
+sys.path.insert(0, %r)
+import bridge_protocol as bp
+bridge = bp.BridgeProcess(%r, env=dict(os.environ, UPSCALER_MODELS_DIR=%r), echo_stderr=False)
+print(bridge.process.pid, flush=True)
+bridge.upscale(900, 900, 3, 8, bytes(900 * 900 * 3), 2, tile=0, on_progress=lambda d, t: print('progress', flush=True))
+""" % (os.path.join(os.path.dirname(HERE), "ai-upscale"), find_bridge(), os.path.join(TEST_MODELS, "slow"))],
+            stdout=subprocess.PIPE, text=True)
+        bridge_pid = int(client.stdout.readline())
+        self.assertEqual(client.stdout.readline().strip(), "progress")
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+        started = time.monotonic()
+        while time.monotonic() - started < 10 and process_alive(bridge_pid):
+            time.sleep(0.05)
+        if process_alive(bridge_pid):
+            os.kill(bridge_pid, signal.SIGKILL)
+            self.fail("the bridge was still running 10 s after its client was killed")
+        client.stdout.close()
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs inside the GIMP root: opens the plug-in's dialog (run mode INTERACTIVE) on a virtual X
+# server, presses Return on it as a user accepting it would, and lets dialog_batch.py record what
+# the call did. Usage: dialog-run.sh WORK_DIR   (WORK_DIR holds dialog_batch.py and the profile)
+work=$1
+cd "$work" || exit 1
+Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp >xvfb.log 2>&1 &
+xvfb=$!
+export DISPLAY=:77 HOME="$work" GIMP3_DIRECTORY="$work/profile" UPSCALER_E2E_WORK="$work"
+sleep 1
+(
+    for _ in $(seq 1 150); do
+        window=$(xdotool search --onlyvisible --name "AI Upscale" 2>/dev/null | head -n 1)
+        if [ -n "$window" ]; then
+            sleep 1  # let it finish drawing before the key press
+            xdotool windowfocus "$window"
+            sleep 0.3
+            xdotool key Return
+            echo "the dialog appeared and was accepted" >"$work/dialog.seen"
+            exit 0
+        fi
+        sleep 0.2
+    done
+) &
+keys=$!
+timeout 90 gimp-console-3.0 -i --batch-interpreter=python-fu-eval -b "exec(open('$work/dialog_batch.py').read())" --quit >dialog.log 2>&1
+code=$?
+kill "$keys" "$xvfb" 2>/dev/null
+exit $code

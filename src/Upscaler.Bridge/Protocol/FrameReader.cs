@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using Upscaler.Core;
+
+namespace Upscaler.Bridge.Protocol;
+
+/// <summary>
+/// Reads request frames from the input stream. It never trusts a length or a size before checking it
+/// against the limits, and never allocates more than the bytes that actually arrived (times two), so a
+/// hostile or truncated frame costs little. Content errors consume the frame and come back as
+/// <see cref="RejectedFrame"/>; a stream that cannot be resynchronised throws a fatal <see cref="ProtocolException"/>.
+/// </summary>
+internal sealed class FrameReader(Stream input)
+{
+    private const int FirstPixelChunk = 64 << 20;
+    private readonly byte[] _scratch = new byte[64 << 10];
+
+    /// <summary>The next frame, or <c>null</c> at a clean end of input (between frames).</summary>
+    public async Task<Incoming?> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        // The magic is checked as soon as its 4 bytes are in: stray text is refused at once, not
+        // after waiting for a 16-byte header that may never come.
+        var header = new byte[Wire.FrameHeaderSize];
+        int got = await ReadAtMostAsync(header.AsMemory(0, 4), cancellationToken);
+        if (got == 0)
+            return null;
+        if (got == 4 && !header.AsSpan(0, 4).SequenceEqual(Wire.Magic))
+            throw Fatal($"bad frame magic 0x{BinaryPrimitives.ReadUInt32BigEndian(header):x8}: this is not a bridge frame (expected \"UPBR\")");
+        if (got == 4)
+            got += await ReadAtMostAsync(header.AsMemory(4), cancellationToken);
+        if (got < header.Length)
+            throw Fatal($"truncated frame header: {got} of {Wire.FrameHeaderSize} bytes before the end of input");
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(4));
+        if (version != Wire.Version)
+            throw new ProtocolException(ErrorCode.UnsupportedVersion, $"protocol version {version} is not supported: this bridge speaks version {Wire.Version}", fatal: true);
+        ushort type = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(6));
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(header.AsSpan(8));
+
+        return (FrameType)type switch
+        {
+            FrameType.Upscale => await ReadUpscaleAsync(length, cancellationToken),
+            FrameType.Cancel => await ReadSmallAsync(length, 4, p => new CancelFrame(BinaryPrimitives.ReadUInt32LittleEndian(p)), "CANCEL", cancellationToken),
+            FrameType.ListModels => await ReadSmallAsync(length, 0, _ => new ListModelsFrame(), "LIST_MODELS", cancellationToken),
+            _ => await RejectSmallAsync(length, $"unknown request frame type 0x{type:x4}", cancellationToken),
+        };
+    }
+
+    private async Task<Incoming> ReadSmallAsync(ulong length, int size, Func<byte[], Incoming> parse, string name, CancellationToken cancellationToken)
+    {
+        if (length != (ulong)size)
+            return await RejectSmallAsync(length, $"a {name} frame carries {size} payload bytes, not {length}", cancellationToken);
+        var payload = new byte[size];
+        await ReadExactlyAsync(payload, "payload", cancellationToken);
+        return parse(payload);
+    }
+
+    private async Task<Incoming> RejectSmallAsync(ulong length, string message, CancellationToken cancellationToken)
+    {
+        if (length > Wire.MaxSmallPayload)
+            throw Fatal($"{message} with a {length}-byte payload, over the {Wire.MaxSmallPayload}-byte limit for such frames");
+        await SkipAsync(length, cancellationToken);
+        return new RejectedFrame(0, ErrorCode.BadRequest, message);
+    }
+
+    private async Task<Incoming> ReadUpscaleAsync(ulong length, CancellationToken cancellationToken)
+    {
+        if (length > Wire.RequestHeaderSize + (ulong)Wire.MaxPixelBytes)
+            throw Fatal($"UPSCALE frame length {length} is over the limit of {Wire.RequestHeaderSize + Wire.MaxPixelBytes} bytes");
+        if (length < Wire.RequestHeaderSize)
+        {
+            await SkipAsync(length, cancellationToken);
+            return new RejectedFrame(0, ErrorCode.BadRequest, $"UPSCALE frame of {length} bytes is shorter than its {Wire.RequestHeaderSize}-byte header");
+        }
+
+        var head = new byte[Wire.RequestHeaderSize];
+        await ReadExactlyAsync(head, "UPSCALE header", cancellationToken);
+        ulong pixelBytes = length - Wire.RequestHeaderSize;
+        var parsed = RequestHeader.Parse(head);
+        string? problem = parsed.Problem;
+        if (problem is null && (ulong)parsed.PixelBytes != pixelBytes)
+            problem = $"pixel data holds {pixelBytes} bytes, a {parsed.Width}x{parsed.Height} {parsed.Channels}-channel {parsed.Bits}-bit image needs {parsed.PixelBytes}";
+        if (problem is not null)
+        {
+            await SkipAsync(pixelBytes, cancellationToken);
+            return new RejectedFrame(parsed.RequestId, parsed.Problem is null ? ErrorCode.BadRequest : parsed.ProblemCode, problem);
+        }
+
+        var pixels = await ReadPixelsAsync((int)pixelBytes, cancellationToken);
+        var image = new PixelImage(parsed.Width, parsed.Height, (PixelLayout)parsed.Channels, parsed.Bits, pixels);
+        return new UpscaleFrame(parsed.RequestId, image, parsed.Options!);
+    }
+
+    /// <summary>Reads a pixel block, growing the buffer as data arrives rather than trusting the size up front.</summary>
+    private async Task<byte[]> ReadPixelsAsync(int size, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Math.Min(size, FirstPixelChunk)];
+        int filled = 0;
+        while (filled < size)
+        {
+            if (filled == buffer.Length)
+                Array.Resize(ref buffer, (int)Math.Min(size, 2L * buffer.Length));
+            int n = await input.ReadAsync(buffer.AsMemory(filled, buffer.Length - filled), cancellationToken);
+            if (n == 0)
+                throw Fatal($"truncated UPSCALE frame: {filled} of {size} pixel bytes before the end of input");
+            filled += n;
+        }
+        return buffer;
+    }
+
+    private async Task SkipAsync(ulong count, CancellationToken cancellationToken)
+    {
+        ulong left = count;
+        while (left > 0)
+        {
+            int n = await input.ReadAsync(_scratch.AsMemory(0, (int)Math.Min((ulong)_scratch.Length, left)), cancellationToken);
+            if (n == 0)
+                throw Fatal($"truncated frame: {count - left} of {count} payload bytes before the end of input");
+            left -= (ulong)n;
+        }
+    }
+
+    private async Task ReadExactlyAsync(byte[] buffer, string what, CancellationToken cancellationToken)
+    {
+        int got = await ReadAtMostAsync(buffer, cancellationToken);
+        if (got < buffer.Length)
+            throw Fatal($"truncated frame: {got} of {buffer.Length} {what} bytes before the end of input");
+    }
+
+    private async Task<int> ReadAtMostAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int filled = 0;
+        while (filled < buffer.Length)
+        {
+            int n = await input.ReadAsync(buffer[filled..], cancellationToken);
+            if (n == 0)
+                break;
+            filled += n;
+        }
+        return filled;
+    }
+
+    private static ProtocolException Fatal(string message) => new(ErrorCode.MalformedFrame, message, fatal: true);
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Upscaler.Core;
+
+namespace Upscaler.Bridge.Tests;
+
+/// <summary>
+/// An engine that answers instantly with a blank image of the right size: protocol tests (and the
+/// fuzzer's thousands of frames) exercise the bridge, not inference. Only "general" is installed.
+/// </summary>
+internal sealed class FakeUpscaler : IUpscaler
+{
+    public TaskCompletionSource? Gate { get; init; }
+
+    public IReadOnlyList<ModelInfo> Models { get; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
+
+    public async Task<PixelImage> UpscaleAsync(PixelImage input, UpscaleOptions options, IProgress<UpscaleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var size = OutputSize.For(input.Width, input.Height, options.Scale);
+        size.EnsureWithinLimits();
+        if (options.Model != ModelKind.General)
+            throw new ModelCatalogException($"no {options.Model.ToString().ToLowerInvariant()} model is installed");
+        progress?.Report(new UpscaleProgress(0, 1));
+        if (Gate is not null)
+            await Gate.Task.WaitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new UpscaleProgress(1, 1));
+        return PixelImage.Create(size.Width, size.Height, input.Layout, input.BitDepth);
+    }
+}
+
+internal static class Servers
+{
+    public static string TestModels => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestModels");
+    public static string SlowModels => Path.Combine(TestModels, "slow");
+
+    /// <summary>Runs a bridge server over a finished input; returns its exit code and everything it wrote.</summary>
+    public static async Task<(int Code, byte[] Output)> RunAsync(byte[] input, IUpscaler? upscaler = null, TimeSpan? timeout = null)
+    {
+        var output = new MemoryStream();
+        var server = new BridgeServer(upscaler ?? new FakeUpscaler(), new MemoryStream(input), output, NullLogger.Instance);
+        int code = await server.RunAsync().WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+        return (code, output.ToArray());
+    }
+
+    public static IUpscaler RealEngine(string modelsDirectory)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddUpscaler(s => s.ModelsDirectory = modelsDirectory);
+        return services.BuildServiceProvider().GetRequiredService<IUpscaler>();
+    }
+}
