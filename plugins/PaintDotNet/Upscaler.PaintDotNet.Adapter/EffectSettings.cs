@@ -1,0 +1,78 @@
+using Upscaler.Core;
+
+namespace Upscaler.PaintDotNet.Adapter;
+
+/// <summary>The factors the effect offers. The value is the factor, so the enum doubles as the number.</summary>
+public enum ScaleChoice
+{
+    X2 = 2,
+    X3 = 3,
+    X4 = 4,
+}
+
+/// <summary>The model families, in the order the effect's drop-down lists them.</summary>
+public enum ModelChoice
+{
+    General,
+    Face,
+    Text,
+}
+
+/// <summary>Where inference runs, in the order the effect's drop-down lists them.</summary>
+public enum DeviceChoice
+{
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+/// <summary>
+/// The effect's four properties as plain values, and how they map to engine options.
+/// Paint.NET hands them over as boxed property values; the effect unboxes them into this record.
+/// </summary>
+public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int DenoisePercent, DeviceChoice Device)
+{
+    public const int MinDenoisePercent = 0;
+    public const int MaxDenoisePercent = 100;
+
+    /// <summary>The defaults the effect's dialog opens with (the engine's defaults, at x2).</summary>
+    public static EffectSettings Default { get; } = new(ScaleChoice.X2, ModelChoice.General, 50, DeviceChoice.Auto);
+
+    /// <summary>The integer factor the canvas was enlarged by, and that the result is rebuilt at.</summary>
+    public int Factor => Scale switch
+    {
+        ScaleChoice.X2 or ScaleChoice.X3 or ScaleChoice.X4 => (int)Scale,
+        _ => throw new InvalidOptionsException($"scale {(int)Scale} is not offered: use 2, 3 or 4"),
+    };
+
+    /// <summary>
+    /// The engine options for one run. The tile size is left to the engine's memory budget: the effect
+    /// has no tile setting because the result does not depend on it.
+    /// </summary>
+    public UpscaleOptions ToUpscaleOptions()
+    {
+        if (DenoisePercent is < MinDenoisePercent or > MaxDenoisePercent)
+            throw new InvalidOptionsException($"denoise {DenoisePercent} % is out of range: use 0 to 100 %");
+        var options = new UpscaleOptions
+        {
+            Scale = Factor,
+            Model = Model switch
+            {
+                ModelChoice.General => ModelKind.General,
+                ModelChoice.Face => ModelKind.Face,
+                ModelChoice.Text => ModelKind.Text,
+                _ => throw new InvalidOptionsException($"unknown model choice {Model}"),
+            },
+            Denoise = DenoisePercent / 100.0,
+            Device = Device switch
+            {
+                DeviceChoice.Auto => ComputeDevice.Auto,
+                DeviceChoice.Gpu => ComputeDevice.Gpu,
+                DeviceChoice.Cpu => ComputeDevice.Cpu,
+                _ => throw new InvalidOptionsException($"unknown device choice {Device}"),
+            },
+        };
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,76 @@
+using Upscaler.Core;
+using Upscaler.PaintDotNet.Adapter;
+
+namespace Upscaler.PaintDotNet.Tests;
+
+public class EffectSettingsTests
+{
+    [TestCase(ScaleChoice.X2, 2)]
+    [TestCase(ScaleChoice.X3, 3)]
+    [TestCase(ScaleChoice.X4, 4)]
+    public void Scale_choice_is_the_factor_and_the_engine_scale(ScaleChoice scale, int factor)
+    {
+        var settings = EffectSettings.Default with { Scale = scale };
+        Assert.That(settings.Factor, Is.EqualTo(factor));
+        Assert.That(settings.ToUpscaleOptions().Scale, Is.EqualTo(factor));
+    }
+
+    [TestCase(ModelChoice.General, ModelKind.General)]
+    [TestCase(ModelChoice.Face, ModelKind.Face)]
+    [TestCase(ModelChoice.Text, ModelKind.Text)]
+    public void Model_choice_maps_to_the_model_kind(ModelChoice model, ModelKind kind) =>
+        Assert.That((EffectSettings.Default with { Model = model }).ToUpscaleOptions().Model, Is.EqualTo(kind));
+
+    [TestCase(DeviceChoice.Auto, ComputeDevice.Auto)]
+    [TestCase(DeviceChoice.Gpu, ComputeDevice.Gpu)]
+    [TestCase(DeviceChoice.Cpu, ComputeDevice.Cpu)]
+    public void Device_choice_maps_to_the_compute_device(DeviceChoice device, ComputeDevice expected) =>
+        Assert.That((EffectSettings.Default with { Device = device }).ToUpscaleOptions().Device, Is.EqualTo(expected));
+
+    [TestCase(0, 0.0)]
+    [TestCase(35, 0.35)]
+    [TestCase(100, 1.0)]
+    public void Denoise_percent_becomes_a_strength_from_0_to_1(int percent, double strength) =>
+        Assert.That((EffectSettings.Default with { DenoisePercent = percent }).ToUpscaleOptions().Denoise, Is.EqualTo(strength).Within(1e-12));
+
+    [TestCase(-1)]
+    [TestCase(101)]
+    public void Denoise_out_of_range_is_a_one_line_options_error(int percent)
+    {
+        var e = Assert.Throws<InvalidOptionsException>(() => (EffectSettings.Default with { DenoisePercent = percent }).ToUpscaleOptions());
+        Assert.That(e!.Message, Does.Contain("denoise").And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void A_scale_the_effect_does_not_offer_is_refused() =>
+        Assert.Throws<InvalidOptionsException>(() => _ = (EffectSettings.Default with { Scale = (ScaleChoice)5 }).Factor);
+
+    [Test]
+    public void Defaults_are_x2_general_half_denoise_auto_and_leave_tiling_to_the_engine()
+    {
+        var options = EffectSettings.Default.ToUpscaleOptions();
+        Assert.That((options.Scale, options.Model, options.Denoise, options.Device, options.TileSize),
+            Is.EqualTo((2.0, ModelKind.General, 0.5, ComputeDevice.Auto, (int?)null)));
+    }
+
+    [Test]
+    public void Help_text_documents_the_resize_then_effect_workflow()
+    {
+        Assert.That(EffectText.Help, Does.Contain("Image › Resize").And.Contain("Effects › Photo › AI Upscale").And.Contain("Nearest Neighbor"));
+        Assert.That(EffectText.ScaleName(ScaleChoice.X3), Is.EqualTo("3×"));
+    }
+}
+
+public class EngineHostTests
+{
+    [Test]
+    public void DirectML_is_looked_for_beside_the_effect_then_in_the_runtime_folder()
+    {
+        var candidates = EngineHost.DirectMLCandidates("fx", System.Runtime.InteropServices.Architecture.X64).ToArray();
+        Assert.That(candidates, Is.EqualTo(new[] { Path.Combine("fx", "DirectML.dll"), Path.Combine("fx", "runtimes", "win-x64", "native", "DirectML.dll") }));
+    }
+
+    [Test]
+    public void Nothing_is_preloaded_off_Windows_or_without_the_file() =>
+        Assert.That(EngineHost.PreloadDirectML(TestCanvases.PluginDirectory), Is.False);
+}
