@@ -1,0 +1,72 @@
+"""SRVGGNetCompact-style upscaler with a denoise-strength input.
+
+    image [B,3,H,W] ----------------------------------- nearest x s ------+
+         + constant channel filled with d  (4 ch)                         |
+      -> conv3x3 4->F, act                                                |
+      -> N x (conv3x3 F->F, act)                                          |
+      -> conv3x3 F->3*s*s -> PixelShuffle(s) ---------------------------> + -> upscaled
+
+Why this shape:
+  * plain 3x3 convs + LeakyReLU(0.1): ONNX Runtime fuses Conv+LeakyRelu on CPU and
+    GPU (it does not fuse PReLU), and everything runs at LR resolution, so the cost
+    per output pixel is tiny;
+  * the nearest-upsampled input as a residual means the network only learns the
+    high-frequency correction, which trains much faster (important on a CPU);
+  * the strength d enters as a 4th input channel so one set of weights covers the
+    whole 0..1 range continuously (no model switching in the engine).
+
+Receptive field: each 3x3 conv adds one LR pixel per side and there are N+2 of them;
+PixelShuffle and the nearest residual only read the LR pixel the output pixel lies
+in, so an output pixel depends on LR pixels at most N+2 away: receptiveField = N+2.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class CompactSR(nn.Module):
+    def __init__(self, scale: int = 4, features: int = 32, blocks: int = 8):
+        super().__init__()
+        self.scale, self.features, self.blocks = scale, features, blocks
+        layers = [nn.Conv2d(4, features, 3, padding=1), nn.LeakyReLU(0.1, inplace=True)]
+        for _ in range(blocks):
+            layers += [nn.Conv2d(features, features, 3, padding=1), nn.LeakyReLU(0.1, inplace=True)]
+        layers += [nn.Conv2d(features, 3 * scale * scale, 3, padding=1)]
+        self.body = nn.Sequential(*layers)
+        self.shuffle = nn.PixelShuffle(scale)
+        # Start the last conv near zero so the untrained net equals nearest upsampling
+        # instead of adding noise on top of it.
+        nn.init.normal_(layers[-1].weight, std=1e-3)
+        nn.init.zeros_(layers[-1].bias)
+
+    def forward(self, image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
+        # denoise is [B] (training) or [1] (ONNX contract); broadcast it to a plane.
+        d_plane = denoise.reshape(-1, 1, 1, 1) * torch.ones_like(image[:, :1])
+        x = torch.cat([image, d_plane], dim=1)
+        out = self.shuffle(self.body(x))
+        return out + F.interpolate(image, scale_factor=self.scale, mode="nearest")
+
+    # --- numbers for the manifest / model card -----------------------------------
+    @property
+    def receptive_field(self) -> int:
+        return self.blocks + 2
+
+    @property
+    def widest_activation(self) -> int:
+        return max(self.features, 3 * self.scale * self.scale)
+
+    def params(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def flops_per_lr_pixel(self) -> int:
+        """Multiply-adds x2 of all convs per LR pixel (bias/activation/residual ignored)."""
+        F_, s = self.features, self.scale
+        macs = 9 * (4 * F_ + self.blocks * F_ * F_ + F_ * 3 * s * s)
+        return 2 * macs
+
+    def flops_per_output_pixel(self) -> float:
+        return self.flops_per_lr_pixel() / (self.scale * self.scale)
+
+
+def build(cfg: dict) -> CompactSR:
+    return CompactSR(cfg["scale"], cfg["features"], cfg["blocks"])

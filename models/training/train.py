@@ -1,0 +1,152 @@
+"""Train a CompactSR model (Adam + L1, cosine LR over a wall-clock budget).
+
+    /usr/bin/python3 models/training/train.py --name general-x4 --scale 4 --minutes 50
+
+The learning-rate schedule runs over *time* (--minutes) rather than steps, so a run
+always finishes annealed by its deadline whatever the machine's speed; --resume picks
+up model, optimiser and elapsed time from work/<name>/last.pt. Works on torch 1.13
+CPU and torch 2.x GPU (device is chosen automatically).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "eval"))
+import data                      # noqa: E402
+from model import CompactSR      # noqa: E402
+from metrics import psnr_y, to_uint8   # noqa: E402
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    p.add_argument("--name", required=True)
+    p.add_argument("--scale", type=int, required=True)
+    p.add_argument("--features", type=int, default=48)
+    p.add_argument("--blocks", type=int, default=10)
+    p.add_argument("--lr-patch", type=int, default=32, help="LR crop size")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr-min", type=float, default=1e-5)
+    p.add_argument("--minutes", type=float, default=50, help="wall-clock budget (cosine LR spans it)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--ckpt-every", type=float, default=3, help="minutes")
+    p.add_argument("--val-every", type=float, default=6, help="minutes")
+    p.add_argument("--init", default=None, help="checkpoint to copy same-shaped weights from (e.g. x4 -> x2)")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--work", default=os.path.join(HERE, "work"))
+    p.add_argument("--seed", type=int, default=1)
+    return p.parse_args()
+
+
+@torch.no_grad()
+def validate(model, val, scale, device):
+    """Mean PSNR-Y (shave = scale) on the val split: clean bicubic at d=0, and the
+    fixed degraded input (blur+noise10+JPEG60) at d=0 and d=1."""
+    model.eval()
+    res = {"clean_d0": [], "deg_d0": [], "deg_d1": []}
+    for i, (_, hr) in enumerate(val):
+        hr = hr[: hr.shape[0] // scale * scale, : hr.shape[1] // scale * scale]
+        clean = data.to_tensor(data.clean_lr(hr, scale))
+        deg = data.degrade_fixed(hr, scale, seed=1000 + i)
+        for key, lr, d in (("clean_d0", clean, 0.0), ("deg_d0", deg, 0.0), ("deg_d1", deg, 1.0)):
+            sr = model(lr[None].to(device), torch.tensor([d], device=device))[0]
+            sr = to_uint8(sr.clamp(0, 1).permute(1, 2, 0).cpu().numpy())
+            res[key].append(psnr_y(sr, hr, scale))
+    model.train()
+    return {k: float(np.mean(v)) for k, v in res.items()}
+
+
+def main():
+    a = parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    run_dir = os.path.join(a.work, a.name)
+    os.makedirs(run_dir, exist_ok=True)
+    cfg = {"scale": a.scale, "features": a.features, "blocks": a.blocks}
+
+    model = CompactSR(**cfg).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.99))
+    step, elapsed, best = 0, 0.0, -1.0
+    last_path = os.path.join(run_dir, "last.pt")
+    if a.resume and os.path.exists(last_path):
+        ck = torch.load(last_path, map_location=device)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best", -1.0)
+        print(f"resumed at step {step}, {elapsed / 60:.1f} min", flush=True)
+    elif a.init:
+        src = torch.load(a.init, map_location=device)["model"]
+        own = model.state_dict()
+        copied = [k for k in src if k in own and src[k].shape == own[k].shape]
+        own.update({k: src[k] for k in copied})
+        model.load_state_dict(own)
+        print(f"initialised {len(copied)}/{len(own)} tensors from {a.init}", flush=True)
+
+    bank = data.load_bank(a.work, 160)
+    print(f"bank {bank.shape}, params {model.params()}, flops/LR px {model.flops_per_lr_pixel()}, "
+          f"device {device}", flush=True)
+    sampler = data.PairSampler(bank, a.scale, a.lr_patch, seed=a.seed + step)
+    val = data.load_val_hr()
+
+    budget = a.minutes * 60
+    t0 = time.time() - elapsed
+    last_ckpt = last_val = time.time()
+    loss_acc, n_acc = 0.0, 0
+
+    def save(path, extra=None):
+        ck = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+              "elapsed": time.time() - t0, "best": best, "cfg": cfg}
+        ck.update(extra or {})
+        torch.save(ck, path + ".tmp")
+        os.replace(path + ".tmp", path)     # atomic: a kill never leaves a broken file
+
+    while True:
+        elapsed = time.time() - t0
+        if elapsed >= budget:
+            break
+        lr_now = a.lr_min + 0.5 * (a.lr - a.lr_min) * (1 + math.cos(math.pi * elapsed / budget))
+        for g in opt.param_groups:
+            g["lr"] = lr_now
+        lr_img, d, hr = sampler.batch(a.batch)
+        lr_img, d, hr = lr_img.to(device), d.to(device), hr.to(device)
+        loss = F.l1_loss(model(lr_img, d), hr)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        loss_acc, n_acc = loss_acc + loss.item(), n_acc + 1
+        if step % 200 == 0:
+            print(f"step {step} t={elapsed / 60:.1f}min lr={lr_now:.2e} l1={loss_acc / n_acc:.4f}", flush=True)
+            loss_acc, n_acc = 0.0, 0
+        now = time.time()
+        if now - last_val >= a.val_every * 60:
+            v = validate(model, val, a.scale, device)
+            print(f"VAL step {step} {json.dumps(v)}", flush=True)
+            if v["clean_d0"] > best:
+                best = v["clean_d0"]
+                save(os.path.join(run_dir, "best.pt"), {"val": v})
+            last_val = now = time.time()
+        if now - last_ckpt >= a.ckpt_every * 60:
+            save(last_path)
+            last_ckpt = time.time()
+
+    v = validate(model, val, a.scale, device)
+    print(f"VAL final step {step} {json.dumps(v)}", flush=True)
+    save(last_path, {"val": v})
+    save(os.path.join(run_dir, "final.pt"), {"val": v})
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    main()
