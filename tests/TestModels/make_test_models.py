@@ -53,19 +53,24 @@ def build(scale: int, seed: int) -> onnx.ModelProto:
 
 
 def build_slow(scale: int, features: int, depth: int) -> onnx.ModelProto:
-    """A wide, deep model that takes seconds on a large image, so cancellation can be tested mid-run."""
+    """A wide, deep model that takes seconds on a large image even on a many-core machine, so
+    cancellation can be tested mid-run. The middle layers share one weight tensor to keep the file small."""
     rng = np.random.default_rng(7)
-    inits, nodes, x, cin = [], [], "image", 3
-    for i in range(depth):
-        cout = 3 * scale * scale if i == depth - 1 else features
+
+    def weight(cout: int, cin: int, name: str):
         w = (rng.standard_normal((cout, cin, 3, 3)) * (0.5 / np.sqrt(9 * cin))).astype(np.float32)
-        inits.append(numpy_helper.from_array(w, f"w{i}"))
-        nodes.append(helper.make_node("Conv", [x, f"w{i}"], [f"c{i}"], pads=[1, 1, 1, 1]))
+        return numpy_helper.from_array(w, name)
+
+    inits = [weight(features, 3, "w_first"), weight(features, features, "w_mid"),
+             weight(3 * scale * scale, features, "w_last")]
+    nodes, x = [], "image"
+    for i in range(depth):
+        w = "w_first" if i == 0 else "w_last" if i == depth - 1 else "w_mid"
+        nodes.append(helper.make_node("Conv", [x, w], [f"c{i}"], pads=[1, 1, 1, 1]))
         x = f"c{i}"
         if i < depth - 1:
             nodes.append(helper.make_node("Relu", [x], [f"r{i}"]))
             x = f"r{i}"
-        cin = cout
     nodes.append(helper.make_node("DepthToSpace", [x], ["upscaled"], blocksize=scale, mode="CRD"))
     return finish(nodes, "slow", inits, with_denoise=False)
 
@@ -111,7 +116,7 @@ def main() -> None:
 
     # A separate catalog, so it never shadows test-x2: used only by the cancellation tests.
     os.makedirs("slow", exist_ok=True)
-    depth, features = 8, 48
+    depth, features = 48, 48
     data = build_slow(2, features, depth).SerializeToString()
     with open("slow/slow-x2.onnx", "wb") as f:
         f.write(data)

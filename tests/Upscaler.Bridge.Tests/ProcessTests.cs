@@ -105,7 +105,7 @@ public class ProcessTests
         // One whole-image tile through the deliberately slow model: only aborting the inference ends it early.
         await bridge.SendAsync(Frames.Upscale(1, 900, 900, 3, 8, Frames.Pattern(900, 900, 3, 8), scale: 2, tile: 0));
         Assert.That((await bridge.NextAsync()).Type, Is.EqualTo(Answer.Progress));
-        await Task.Delay(300);
+        await Task.Delay(100);
         var clock = Stopwatch.StartNew();
         await bridge.SendAsync(Frames.Cancel(1));
         var answer = await bridge.FinalAsync(30);

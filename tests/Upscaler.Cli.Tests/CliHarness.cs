@@ -14,6 +14,9 @@ internal static class Cli
 {
     public static string TestModels => Path.Combine(TestContext.CurrentContext.TestDirectory, "TestModels");
 
+    /// <summary>A catalog holding one deliberately slow ×2 model, for cancelling mid-run on any machine.</summary>
+    public static string SlowModels => Path.Combine(TestModels, "slow");
+
     public static string ShippedModels
     {
         get

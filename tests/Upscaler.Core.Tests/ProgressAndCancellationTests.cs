@@ -64,7 +64,7 @@ public class ProgressAndCancellationTests
         var input = TestImages.Pattern(900, 900);
         var options = new UpscaleOptions { Scale = 2, TileSize = 0 };
         using var cts = new CancellationTokenSource();
-        var started = new Recorder(p => { if (p.TilesDone == 0) cts.CancelAfter(300); });
+        var started = new Recorder(p => { if (p.TilesDone == 0) cts.CancelAfter(100); });
 
         var clock = Stopwatch.StartNew();
         Assert.CatchAsync<OperationCanceledException>(() => engine.UpscaleAsync(input, options, started, cts.Token));
