@@ -43,20 +43,26 @@ public class TilingTests
     }
 
     [Test]
-    public void Tile_grid_covers_every_pixel_exactly_once()
+    public void Tile_grid_covers_every_pixel_exactly_once_through_windows_of_one_size()
     {
-        var tiles = Tiling.TileGrid.Create(101, 37, 16);
+        var grid = Tiling.TileGrid.Create(101, 37, 16);
         var covered = new int[101 * 37];
-        foreach (var t in tiles)
+        foreach (var t in grid.Tiles)
         {
             Assert.That(t.Width, Is.InRange(1, 16));
             Assert.That(t.Height, Is.InRange(1, 16));
+            // The window holds the cell and stays inside the image.
+            Assert.That(t.WindowX, Is.InRange(0, t.X));
+            Assert.That(t.WindowY, Is.InRange(0, t.Y));
+            Assert.That(t.WindowX + grid.WindowWidth, Is.InRange(t.X + t.Width, 101));
+            Assert.That(t.WindowY + grid.WindowHeight, Is.InRange(t.Y + t.Height, 37));
             for (int y = t.Y; y < t.Y + t.Height; y++)
                 for (int x = t.X; x < t.X + t.Width; x++)
                     covered[y * 101 + x]++;
         }
         Assert.That(covered, Is.All.EqualTo(1));
-        Assert.That(tiles, Has.Count.EqualTo(7 * 3));
+        Assert.That(grid.Tiles, Has.Count.EqualTo(7 * 3));
+        Assert.That((grid.WindowWidth, grid.WindowHeight), Is.EqualTo((15, 13)));
     }
 
     [TestCase(-1, 5, 1)]

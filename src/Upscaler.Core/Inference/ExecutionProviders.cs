@@ -22,9 +22,11 @@ internal static class ExecutionProviders
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            // Tiles are large (tens of MB per activation): the arena's growth-by-doubling would keep
-            // far more than a tile needs alive for the whole process, for no measurable speed gain.
-            EnableCpuMemArena = false,
+            // The arena keeps a tile's activations between runs. Without it every tile mallocs and
+            // page-faults its feature maps afresh: 2.1 s instead of 1.2 s for a 1 MP x4 tile. Every tile of
+            // a pass has one shape (TileGrid), so the arena holds one tile's worth; the tile sizer's
+            // budget bounds it, and the last tile of a pass gives it back (ModelSession.Run).
+            EnableCpuMemArena = true,
         };
         if (settings.CpuThreads > 0)
             options.IntraOpNumThreads = settings.CpuThreads;

@@ -1,19 +1,36 @@
 namespace Upscaler.Core.Tiling;
 
-/// <summary>A rectangle of the image a tile is responsible for, in that pass's input pixels.</summary>
-internal readonly record struct Tile(int X, int Y, int Width, int Height);
+/// <summary>
+/// One tile of a pass, in that pass's input pixels: the cell whose output it keeps, and the window
+/// (at least as large, and the same size for every tile of the pass) that is fed to the model.
+/// </summary>
+internal readonly record struct Tile(int X, int Y, int Width, int Height, int WindowX, int WindowY);
 
 /// <summary>
-/// Splits an image into near-equal tiles no larger than the tile size, so no thin leftover tile
-/// pays the full padding cost on its own.
+/// Splits an image into near-equal cells no larger than the tile size, so no thin leftover tile pays
+/// the full padding cost on its own. Every cell is read through a window of the largest cell's size,
+/// shifted inwards at the right and bottom edges, so all tiles of a pass have one shape: ONNX Runtime
+/// then reuses one memory plan and one arena block for every tile, and a GPU compiles its shaders once.
 /// </summary>
-internal static class TileGrid
+internal sealed class TileGrid
 {
+    private TileGrid(int windowWidth, int windowHeight, IReadOnlyList<Tile> tiles)
+    {
+        WindowWidth = windowWidth;
+        WindowHeight = windowHeight;
+        Tiles = tiles;
+    }
+
+    public int WindowWidth { get; }
+    public int WindowHeight { get; }
+    public IReadOnlyList<Tile> Tiles { get; }
+
     /// <param name="tileSize">Largest tile edge; 0 makes the whole image one tile.</param>
-    public static IReadOnlyList<Tile> Create(int width, int height, int tileSize)
+    public static TileGrid Create(int width, int height, int tileSize)
     {
         int columns = tileSize == 0 ? 1 : (width + tileSize - 1) / tileSize;
         int rows = tileSize == 0 ? 1 : (height + tileSize - 1) / tileSize;
+        int windowWidth = (width + columns - 1) / columns, windowHeight = (height + rows - 1) / rows;
         var tiles = new List<Tile>(columns * rows);
         for (int r = 0; r < rows; r++)
         {
@@ -21,10 +38,11 @@ internal static class TileGrid
             for (int c = 0; c < columns; c++)
             {
                 int x0 = Split(width, columns, c), x1 = Split(width, columns, c + 1);
-                tiles.Add(new Tile(x0, y0, x1 - x0, y1 - y0));
+                tiles.Add(new Tile(x0, y0, x1 - x0, y1 - y0,
+                    WindowX: Math.Min(x0, width - windowWidth), WindowY: Math.Min(y0, height - windowHeight)));
             }
         }
-        return tiles;
+        return new TileGrid(windowWidth, windowHeight, tiles);
     }
 
     private static int Split(int length, int parts, int index) => (int)((long)length * index / parts);

@@ -11,7 +11,7 @@ namespace Upscaler.Core.Tiling;
 internal sealed class TiledPass
 {
     private readonly ModelSession _session;
-    private readonly IReadOnlyList<Tile> _tiles;
+    private readonly TileGrid _grid;
     private readonly int _margin;
 
     public TiledPass(ModelSession session, int width, int height, int tileSize)
@@ -20,36 +20,34 @@ internal sealed class TiledPass
         _margin = session.Model.ReceptiveField;
         Width = width;
         Height = height;
-        _tiles = TileGrid.Create(width, height, tileSize);
+        _grid = TileGrid.Create(width, height, tileSize);
     }
 
     public int Width { get; }
     public int Height { get; }
     public int Scale => _session.Model.Scale;
-    public int TileCount => _tiles.Count;
+    public int TileCount => _grid.Tiles.Count;
 
     public void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
     {
         var model = _session.Model;
         bool rescale = model.RangeMin != 0f || model.RangeMax != 1f;
-        var buffers = new Dictionary<(int, int), float[]>();
+        int paddedW = _grid.WindowWidth + 2 * _margin, paddedH = _grid.WindowHeight + 2 * _margin;
+        var input = new float[3 * paddedW * paddedH];
+        int s = model.Scale, outW = paddedW * s, outH = paddedH * s;
 
-        foreach (var tile in _tiles)
+        for (int i = 0; i < _grid.Tiles.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int paddedW = tile.Width + 2 * _margin, paddedH = tile.Height + 2 * _margin;
-            if (!buffers.TryGetValue((paddedW, paddedH), out var input))
-                buffers[(paddedW, paddedH)] = input = new float[3 * paddedW * paddedH];
-
-            Gather(source, tile, paddedW, paddedH, input);
+            var tile = _grid.Tiles[i];
+            Gather(source, tile.WindowX - _margin, tile.WindowY - _margin, paddedW, paddedH, input);
             if (rescale)
                 ToModelRange(input, model.RangeMin, model.RangeMax);
 
-            int s = model.Scale, outW = paddedW * s, outH = paddedH * s;
-            var keep = new PlanarLayout(
-                Offset: _margin * s * outW + _margin * s,
-                RowStride: outW,
-                PlaneStride: outW * outH);
+            // The kept cell lies inside the window, which lies inside the margin.
+            int keepX = (tile.X - tile.WindowX + _margin) * s, keepY = (tile.Y - tile.WindowY + _margin) * s;
+            var keep = new PlanarLayout(Offset: keepY * outW + keepX, RowStride: outW, PlaneStride: outW * outH);
+            bool lastTile = i == _grid.Tiles.Count - 1;
             _session.Run(input, paddedH, paddedW, denoise, output =>
             {
                 if (rescale)
@@ -59,16 +57,15 @@ internal sealed class TiledPass
                     output = copy;
                 }
                 destination.Write(tile.X * s, tile.Y * s, tile.Width * s, tile.Height * s, output, keep);
-            }, cancellationToken);
+            }, cancellationToken, releaseMemoryAfter: lastTile);
             tileDone();
         }
     }
 
-    /// <summary>Copies the tile plus its margin, mirroring indices that fall outside the image.</summary>
-    private void Gather(ImagePlanes source, Tile tile, int paddedW, int paddedH, float[] input)
+    /// <summary>Copies a window of the image, mirroring indices that fall outside it.</summary>
+    private static void Gather(ImagePlanes source, int left, int top, int paddedW, int paddedH, float[] input)
     {
-        int left = tile.X - _margin;
-        // Interior tiles copy whole rows; only tiles touching a side need mirrored column lookups.
+        // Windows inside the image copy whole rows; only those touching a side need mirrored column lookups.
         bool interior = left >= 0 && left + paddedW <= source.Width;
         var columns = interior ? null : Enumerable.Range(left, paddedW).Select(x => Mirror.Index(x, source.Width)).ToArray();
 
@@ -77,7 +74,7 @@ internal sealed class TiledPass
             var plane = source.Plane(c);
             for (int row = 0; row < paddedH; row++)
             {
-                int y = Mirror.Index(tile.Y - _margin + row, source.Height);
+                int y = Mirror.Index(top + row, source.Height);
                 var srcRow = plane.Slice(y * source.Width, source.Width);
                 var dstRow = input.AsSpan((c * paddedH + row) * paddedW, paddedW);
                 if (columns is null)
