@@ -40,6 +40,42 @@ public class ShippedModelTests
     }
 
     [TestCaseSource(nameof(Models))]
+    public async Task The_result_is_the_models_own_output(string id)
+    {
+        // What the network computes on the image mirror-padded by its receptive field, margin cropped,
+        // rounded to 8 bits: the engine must hand back exactly that, not a resample of the input.
+        var model = Model(id);
+        var input = TestImages.Pattern(30, 22, seed: 7);
+        const float denoise = 0.3f;
+        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = denoise });
+
+        int m = model.ReceptiveField, s = model.Scale, paddedW = input.Width + 2 * m, paddedH = input.Height + 2 * m;
+        var padded = new float[3 * paddedW * paddedH];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < paddedH; y++)
+                for (int x = 0; x < paddedW; x++)
+                    padded[(c * paddedH + y) * paddedW + x] =
+                        input.GetSample(Imaging.Mirror.Index(x - m, input.Width), Imaging.Mirror.Index(y - m, input.Height), c) / 255f;
+
+        using var cache = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels });
+        double worst = double.NaN;
+        cache.Get(model, ComputeDevice.Cpu).Run(padded, paddedH, paddedW, denoise, result =>
+        {
+            int outW = paddedW * s, outH = paddedH * s;
+            worst = 0;
+            for (int c = 0; c < 3; c++)
+                for (int y = 0; y < output.Height; y++)
+                    for (int x = 0; x < output.Width; x++)
+                    {
+                        double expected = Math.Clamp(result[(c * outH + y + m * s) * outW + x + m * s], 0f, 1f) * 255;
+                        worst = Math.Max(worst, Math.Abs(output.GetSample(x, y, c) - expected));
+                    }
+        }, CancellationToken.None);
+
+        Assert.That(worst, Is.LessThanOrEqualTo(1.0), "off by more than rounding from the model's own output");
+    }
+
+    [TestCaseSource(nameof(Models))]
     public async Task Thread_count_does_not_change_the_result(string id)
     {
         var model = Model(id);

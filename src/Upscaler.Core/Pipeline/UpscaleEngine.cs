@@ -104,14 +104,12 @@ internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions,
             bool exact = last && width == output.Width && height == output.Height;
             IPlaneWriter destination = exact ? output : new ImagePlanes(3, width, height);
             pass.Run(source, i == 0 ? denoise : 0f, destination, counter.TileDone, cancellationToken);
-            if (!exact)
-                source = (ImagePlanes)destination;
+            if (exact)
+                return; // the model wrote the output itself
+            source = (ImagePlanes)destination;
         }
-        if (source.Width != output.Width || source.Height != output.Height)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            LanczosResampler.Resize(source, output);
-        }
+        cancellationToken.ThrowIfCancellationRequested();
+        LanczosResampler.Resize(source, output);
     }
 
     private static int? ConstantValue(PixelImage image)
