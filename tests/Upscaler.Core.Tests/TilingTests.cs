@@ -20,6 +20,64 @@ public class TilingTests
         Assert.That(TestImages.MaxDifference(whole, tiled), Is.LessThanOrEqualTo(1.0 / 255));
     }
 
+    // The path GPU sessions take (one pinned tile shape per session), run on the CPU.
+    [TestCase(75, 53, 2.0, 24)]   // several tiles, far edges shifted inwards
+    [TestCase(75, 53, 4.0, 40)]
+    [TestCase(20, 9, 4.0, 32)]    // image smaller than the tile: the window mirrors past it
+    [TestCase(75, 53, 8.0, 17)]   // two passes, each with its own pinned shape
+    public async Task Fixed_tile_shapes_give_the_same_pixels(int width, int height, double scale, int tile)
+    {
+        var input = TestImages.Pattern(width, height, PixelLayout.Rgba);
+        var options = new UpscaleOptions { Scale = scale, TileSize = tile, Denoise = 0.3 };
+        var free = await Engine.UpscaleAsync(input, options with { TileSize = 0 });
+        var pinned = await Engines.Create(Engines.TestModels, s => s.FixedTileShapesOnCpu = true).UpscaleAsync(input, options);
+
+        Assert.That(TestImages.MaxDifference(free, pinned), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [Test]
+    public async Task A_pinned_session_asked_for_the_whole_image_tiles_automatically()
+    {
+        var input = TestImages.Pattern(150, 100);
+        var engine = Engines.Create(Engines.TestModels, s => { s.FixedTileShapesOnCpu = true; s.TileMemoryBudgetBytes = 1 << 20; });
+        var recorder = new List<UpscaleProgress>();
+        var result = await engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, TileSize = 0 }, new SyncProgress(recorder.Add));
+
+        Assert.That(recorder.Last().TilesTotal, Is.GreaterThan(1), "a 1 MiB budget gives 64 px tiles for the test model");
+        Assert.That(TestImages.MaxDifference(result, await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, TileSize = 0 })),
+            Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [Test]
+    public void A_pinned_session_runs_its_one_shape_only()
+    {
+        using var cache = new Inference.SessionCache(new UpscalerSettings { ModelsDirectory = Engines.TestModels, FixedTileShapesOnCpu = true });
+        var catalog = new Catalog.ModelCatalog(new UpscalerSettings { ModelsDirectory = Engines.TestModels });
+        var session = cache.Get(catalog.Get(ModelKind.General, 2), ComputeDevice.Cpu, requestedTile: 16);
+        Assert.That(session.FixedTile, Is.EqualTo(16));
+
+        int window = 16 + 2 * session.Model.ReceptiveField;
+        int outputs = 0;
+        session.Run(new float[3 * window * window], window, window, 0f, _ => outputs++, CancellationToken.None);
+        Assert.That(outputs, Is.EqualTo(1));
+        Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() =>
+            session.Run(new float[3 * 30 * 30], 30, 30, 0f, _ => { }, CancellationToken.None));
+    }
+
+    [Test]
+    public void A_fixed_window_is_the_tile_size_even_past_the_image()
+    {
+        var grid = Tiling.TileGrid.Create(20, 50, 32, fixedWindow: true);
+        Assert.That((grid.WindowWidth, grid.WindowHeight), Is.EqualTo((32, 32)));
+        Assert.That(grid.Tiles.Select(t => (t.X, t.Width, t.WindowX)), Is.All.EqualTo((0, 20, 0)));
+        Assert.That(grid.Tiles.Select(t => (t.Y, t.Height, t.WindowY)), Is.EqualTo(new[] { (0, 25, 0), (25, 25, 18) }));
+    }
+
+    private sealed class SyncProgress(Action<UpscaleProgress> report) : IProgress<UpscaleProgress>
+    {
+        public void Report(UpscaleProgress value) => report(value);
+    }
+
     [Test]
     public async Task The_result_does_not_depend_on_the_thread_count()
     {

@@ -13,6 +13,12 @@ public sealed class UpscalerSettings
     /// </summary>
     public long TileMemoryBudgetBytes { get; set; } = 256L << 20;
 
+    /// <summary>
+    /// Give CPU sessions the GPU's fixed tile shape too. Only for tests: it lets the fixed-shape path,
+    /// which real GPUs take, run and be checked on machines without one.
+    /// </summary>
+    internal bool FixedTileShapesOnCpu { get; set; }
+
     /// <summary>Threads ONNX Runtime uses inside one inference on the CPU; 0 lets it choose (one per physical core).</summary>
     public int CpuThreads { get; set; }
 }

@@ -17,12 +17,13 @@ internal sealed class ModelSession : IDisposable
     private readonly SemaphoreSlim _runLock = new(1, 1);
     private readonly long[]? _denoiseShape;
 
-    private ModelSession(ModelDescriptor model, ComputeDevice device, InferenceSession session, long[]? denoiseShape)
+    private ModelSession(ModelDescriptor model, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile)
     {
         Model = model;
         Device = device;
         _session = session;
         _denoiseShape = denoiseShape;
+        FixedTile = fixedTile;
     }
 
     public ModelDescriptor Model { get; }
@@ -30,12 +31,28 @@ internal sealed class ModelSession : IDisposable
     /// <summary>The device it actually runs on: <see cref="ComputeDevice.Cpu"/> or <see cref="ComputeDevice.Gpu"/>.</summary>
     public ComputeDevice Device { get; }
 
+    /// <summary>
+    /// When set, the session only accepts tiles of this edge plus the receptive-field margin on each side:
+    /// its free height and width are pinned, so a GPU compiles its shaders once for the whole process.
+    /// </summary>
+    public int? FixedTile { get; }
+
+    private int? FixedWindow => FixedTile + 2 * Model.ReceptiveField;
+
     /// <summary>Loads and checks a verified model file; errors name the file.</summary>
-    public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options)
+    /// <param name="fixedTile">Pin the input to one tile shape (see <see cref="FixedTile"/>); null keeps it free.</param>
+    public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options, int? fixedTile = null)
     {
         InferenceSession session;
         try
         {
+            if (fixedTile is int tile)
+            {
+                var (heightName, widthName) = SpatialDimensionNames(model, file);
+                int window = tile + 2 * model.ReceptiveField;
+                options.AddFreeDimensionOverrideByName(heightName, window);
+                options.AddFreeDimensionOverrideByName(widthName, window);
+            }
             session = new InferenceSession(file, options);
         }
         catch (OnnxRuntimeException e)
@@ -46,7 +63,7 @@ internal sealed class ModelSession : IDisposable
         try
         {
             var denoiseShape = CheckSignature(model, file, session);
-            var opened = new ModelSession(model, device, session, denoiseShape);
+            var opened = new ModelSession(model, device, session, denoiseShape, fixedTile);
             opened.CheckScale(file);
             return opened;
         }
@@ -120,6 +137,16 @@ internal sealed class ModelSession : IDisposable
         _runLock.Dispose();
     }
 
+    /// <summary>The model file's own names for the image's free height and width (export tools choose them).</summary>
+    private static (string Height, string Width) SpatialDimensionNames(ModelDescriptor model, string file)
+    {
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+        using var plain = new InferenceSession(file, options);
+        if (!plain.InputMetadata.TryGetValue(model.InputName, out var image) || image.SymbolicDimensions is not [_, _, { Length: > 0 } h, { Length: > 0 } w])
+            throw new ModelCatalogException($"model file {file}: input \"{model.InputName}\" has no named free height and width to fix the tile shape with");
+        return (h, w);
+    }
+
     private static long[]? CheckSignature(ModelDescriptor model, string file, InferenceSession session)
     {
         var inputs = session.InputMetadata;
@@ -149,7 +176,7 @@ internal sealed class ModelSession : IDisposable
     /// <summary>A tiny probe run: a model whose real scale differs from its manifest entry must not slip through.</summary>
     private void CheckScale(string file)
     {
-        const int probe = 8;
+        int probe = FixedWindow ?? 8;
         try
         {
             Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None);

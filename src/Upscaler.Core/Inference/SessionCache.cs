@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Upscaler.Core.Catalog;
+using Upscaler.Core.Tiling;
 
 namespace Upscaler.Core.Inference;
 
@@ -14,7 +15,7 @@ internal sealed class SessionCache : IDisposable
 {
     private readonly UpscalerSettings _settings;
     private readonly ILogger _logger;
-    private readonly Dictionary<(string Id, ComputeDevice Device), ModelSession> _sessions = new();
+    private readonly Dictionary<(string Id, ComputeDevice Device, int? FixedTile), ModelSession> _sessions = new();
     private readonly object _gate = new();
     private bool _gpuUnavailable;
 
@@ -25,17 +26,30 @@ internal sealed class SessionCache : IDisposable
     }
 
     /// <summary>Returns the session for a model, resolving <see cref="ComputeDevice.Auto"/> to the GPU or the CPU.</summary>
-    public ModelSession Get(ModelDescriptor model, ComputeDevice device)
+    /// <param name="requestedTile">The request's tile size: it fixes the tile shape of GPU sessions.</param>
+    public ModelSession Get(ModelDescriptor model, ComputeDevice device, int? requestedTile = null)
     {
         lock (_gate)
         {
             if (device == ComputeDevice.Auto)
-                device = _gpuUnavailable ? ComputeDevice.Cpu : TryGpuOrFallBack(model);
-            return GetOrOpen(model, device);
+                device = _gpuUnavailable ? ComputeDevice.Cpu : TryGpuOrFallBack(model, requestedTile);
+            return GetOrOpen(model, device, FixedTileFor(model, device, requestedTile));
         }
     }
 
-    private ComputeDevice TryGpuOrFallBack(ModelDescriptor model)
+    /// <summary>
+    /// GPU sessions run one tile shape for their whole life (DirectML compiles shaders per shape), so
+    /// their tile is chosen here, from the memory budget unless the request names one; a request for
+    /// one whole-image pass gets the automatic size there. CPU sessions take any shape.
+    /// </summary>
+    private int? FixedTileFor(ModelDescriptor model, ComputeDevice device, int? requestedTile)
+    {
+        if (device != ComputeDevice.Gpu && !_settings.FixedTileShapesOnCpu)
+            return null;
+        return TileSizer.Resolve(requestedTile is 0 ? null : requestedTile, model, _settings.TileMemoryBudgetBytes);
+    }
+
+    private ComputeDevice TryGpuOrFallBack(ModelDescriptor model, int? requestedTile)
     {
         if (!ExecutionProviders.GpuBuilt)
         {
@@ -45,7 +59,7 @@ internal sealed class SessionCache : IDisposable
         }
         try
         {
-            GetOrOpen(model, ComputeDevice.Gpu);
+            GetOrOpen(model, ComputeDevice.Gpu, FixedTileFor(model, ComputeDevice.Gpu, requestedTile));
             return ComputeDevice.Gpu;
         }
         catch (DeviceUnavailableException e)
@@ -56,9 +70,9 @@ internal sealed class SessionCache : IDisposable
         }
     }
 
-    private ModelSession GetOrOpen(ModelDescriptor model, ComputeDevice device)
+    private ModelSession GetOrOpen(ModelDescriptor model, ComputeDevice device, int? fixedTile)
     {
-        if (_sessions.TryGetValue((model.Id, device), out var cached))
+        if (_sessions.TryGetValue((model.Id, device, fixedTile), out var cached))
             return cached;
 
         // GPUs get the float16 copy when there is one: half the memory traffic on DirectML.
@@ -69,8 +83,8 @@ internal sealed class SessionCache : IDisposable
         using SessionOptions options = device == ComputeDevice.Gpu
             ? ExecutionProviders.ForGpu(_settings)
             : ExecutionProviders.ForCpu(_settings);
-        var session = ModelSession.Open(model, file, device, options);
-        _sessions[(model.Id, device)] = session;
+        var session = ModelSession.Open(model, file, device, options, fixedTile);
+        _sessions[(model.Id, device, fixedTile)] = session;
         return session;
     }
 

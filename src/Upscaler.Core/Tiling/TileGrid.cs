@@ -26,11 +26,18 @@ internal sealed class TileGrid
     public IReadOnlyList<Tile> Tiles { get; }
 
     /// <param name="tileSize">Largest tile edge; 0 makes the whole image one tile.</param>
-    public static TileGrid Create(int width, int height, int tileSize)
+    /// <param name="fixedWindow">
+    /// Read every tile through a tileSize x tileSize window whatever the image size, mirroring past the
+    /// image when it is smaller: for sessions whose input shape is fixed (GPU shaders compiled once).
+    /// </param>
+    public static TileGrid Create(int width, int height, int tileSize, bool fixedWindow = false)
     {
+        if (fixedWindow && tileSize == 0)
+            throw new ArgumentOutOfRangeException(nameof(tileSize), "a fixed window needs a tile size");
         int columns = tileSize == 0 ? 1 : (width + tileSize - 1) / tileSize;
         int rows = tileSize == 0 ? 1 : (height + tileSize - 1) / tileSize;
-        int windowWidth = (width + columns - 1) / columns, windowHeight = (height + rows - 1) / rows;
+        int windowWidth = fixedWindow ? tileSize : (width + columns - 1) / columns;
+        int windowHeight = fixedWindow ? tileSize : (height + rows - 1) / rows;
         var tiles = new List<Tile>(columns * rows);
         for (int r = 0; r < rows; r++)
         {
@@ -38,8 +45,9 @@ internal sealed class TileGrid
             for (int c = 0; c < columns; c++)
             {
                 int x0 = Split(width, columns, c), x1 = Split(width, columns, c + 1);
+                // Shifted inwards at the far edges; a window larger than the image starts at 0 and mirrors.
                 tiles.Add(new Tile(x0, y0, x1 - x0, y1 - y0,
-                    WindowX: Math.Min(x0, width - windowWidth), WindowY: Math.Min(y0, height - windowHeight)));
+                    WindowX: Math.Max(0, Math.Min(x0, width - windowWidth)), WindowY: Math.Max(0, Math.Min(y0, height - windowHeight))));
             }
         }
         return new TileGrid(windowWidth, windowHeight, tiles);

@@ -20,7 +20,9 @@ internal sealed class TiledPass
         _margin = session.Model.ReceptiveField;
         Width = width;
         Height = height;
-        _grid = TileGrid.Create(width, height, tileSize);
+        _grid = session.FixedTile is int fixedTile
+            ? TileGrid.Create(width, height, fixedTile, fixedWindow: true)
+            : TileGrid.Create(width, height, tileSize);
     }
 
     public int Width { get; }
