@@ -81,12 +81,35 @@ internal sealed class UpscalerCommandLine
 
         var size = new Option<int>("--size") { Description = "Edge of the square test image in pixels", DefaultValueFactory = _ => 1000 };
         var repeat = new Option<int>("--repeat") { Description = "Runs per measurement; the best is reported", DefaultValueFactory = _ => 2 };
-        var bench = new Command("bench", "Time the shipped general models and print a Markdown table (see docs/benchmarks.md)") { size, repeat };
+        var pytorch = new Option<string?>("--pytorch")
+        {
+            Description = "Also time the same models in PyTorch with this Python (e.g. /usr/bin/python3 with Debian's python3-torch); run from the source tree",
+        };
+        var photo = new Option<string>("--photo")
+        {
+            Description = "Size of the photo for the whole-pipeline run (decode, x4, encode), WIDTHxHEIGHT",
+            DefaultValueFactory = _ => "3000x2000",
+        };
+        var bench = new Command("bench", "Time the shipped general models and print Markdown for docs/benchmarks.md") { size, repeat, photo, pytorch };
         bench.SetAction(async (result, cancellationToken) =>
         {
+            if (result.GetValue(photo)?.Split('x') is not [var w, var h] || !int.TryParse(w, out int photoW) || !int.TryParse(h, out int photoH)
+                || photoW is < 16 or > 8000 || photoH is < 16 or > 8000)
+                return Usage($"--photo must be WIDTHxHEIGHT, each 16 to 8000, not '{result.GetValue(photo)}'");
             using var services = CreateServices();
             int edge = Math.Clamp(result.GetValue(size), 16, 8000);
-            return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), _out).RunAsync(edge, edge, Math.Max(1, result.GetValue(repeat)), cancellationToken);
+            string modelsDirectory = services.GetRequiredService<UpscalerSettings>().ModelsDirectory;
+            try
+            {
+                var torch = PyTorchComparison.Find(result.GetValue(pytorch));
+                return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), modelsDirectory, _out)
+                    .RunAsync(edge, edge, (photoW, photoH), Math.Max(1, result.GetValue(repeat)), torch, cancellationToken);
+            }
+            catch (Exception e) when (e is UpscalerException or BenchmarkException or InvalidDataException)
+            {
+                _error.WriteLine($"upscaler: bench: {e.Message}");
+                return ExitCodes.SomeFailed;
+            }
         });
         root.Subcommands.Add(bench);
         return root;

@@ -11,48 +11,82 @@ namespace Upscaler.Cli.Bench;
 /// Markdown table for docs/benchmarks.md. Every number in one table comes from one run, so ratios
 /// between rows are meaningful even on a noisy shared machine.
 /// </summary>
-internal sealed class BenchmarkRunner(IUpscaler upscaler, TextWriter output)
+internal sealed class BenchmarkRunner(IUpscaler upscaler, string modelsDirectory, TextWriter output)
 {
-    public async Task<int> RunAsync(int width, int height, int repeats, CancellationToken cancellationToken)
+    /// <param name="photo">The whole-pipeline photo; 3000x2000 is the memory target's (12000x8000 in at most 1 GB).</param>
+    public async Task<int> RunAsync(int width, int height, (int Width, int Height) photo, int repeats, PyTorchComparison? pytorch, CancellationToken cancellationToken)
     {
-        var input = SyntheticPhoto(width, height);
         var (ceiling, isa) = FmaCeiling.Measure(Environment.ProcessorCount);
+        var general = upscaler.Models.Where(m => m.Kind == ModelKind.General).OrderBy(m => m.Scale).ToList();
+        var files = general.ToDictionary(m => m.Id, m => Path.GetFullPath(m.File, modelsDirectory));
+        var flops = general.ToDictionary(m => m.Id, m => ModelGraphFlops.PerInputPixel(files[m.Id]));
         output.WriteLine($"# upscaler bench: {width}x{height} input ({width * height / 1e6:0.##} MP), best of {repeats}");
         output.WriteLine($"- machine: {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}");
-        output.WriteLine($"- FP32 FMA ceiling measured now: {ceiling:0} GFLOP/s ({isa}, {Environment.ProcessorCount} threads)");
+        output.WriteLine($"- FP32 FMA ceiling measured at the start: {ceiling:0} GFLOP/s ({isa}, {Environment.ProcessorCount} threads); shares below use it");
+        output.WriteLine($"- FLOPs per input pixel, counted from each graph's convolutions: {string.Join(", ", flops.Select(f => $"{f.Key} {f.Value:N0}"))}");
         output.WriteLine();
-        output.WriteLine("| model | tiles | time (s) | input MP/s | GFLOP/s | of FMA ceiling | max diff vs whole image |");
-        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
 
+        // First, while this process is fresh, so its peak memory is the pipeline's own.
+        var x4 = general.FirstOrDefault(m => m.Scale == 4);
+        if (x4 is not null)
+            await Pipeline(photo.Width, photo.Height, flops[x4.Id], ceiling, cancellationToken);
+
+        var input = SyntheticPhoto(width, height);
+        var planes = PlanarFloats(input);
+        output.WriteLine($"## Inference, {width}x{height} input");
+        output.WriteLine();
+        output.WriteLine("| model | what runs | time (s) | input MP/s | GFLOP/s | of FMA ceiling | max diff vs whole image |");
+        output.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
         var startups = new List<string>();
-        foreach (var model in upscaler.Models.Where(m => m.Kind == ModelKind.General).OrderBy(m => m.Scale))
+        var summary = new List<string>();
+        foreach (var model in general)
         {
             var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0.5, Device = ComputeDevice.Cpu };
             var startup = Stopwatch.StartNew();
             await upscaler.UpscaleAsync(SyntheticPhoto(16, 16), options, null, cancellationToken); // verifies and loads the session
             startups.Add($"{model.Id} {startup.Elapsed.TotalSeconds:0.000} s");
 
+            void Row(string what, double seconds, string difference)
+            {
+                double mps = width * height / 1e6 / seconds, gflops = mps * flops[model.Id] / 1e3;
+                output.WriteLine($"| {model.Id} | {what} | {seconds:0.000} | {mps:0.000} | {gflops:0} | {gflops / ceiling:0%} | {difference} |");
+            }
+
+            double alone = OnnxRuntimeAlone.BestSeconds(files[model.Id], planes, width, height, 0.5f, repeats);
+            Row("ONNX Runtime alone, whole image", alone, "");
             var (whole, wholeTime) = await Time(input, options with { TileSize = 0 }, repeats, cancellationToken);
             var (auto, autoTime) = await Time(input, options, repeats, cancellationToken);
             var (small, smallTime) = await Time(input, options with { TileSize = 128 }, repeats, cancellationToken);
-            foreach (var (label, result, seconds) in new[] { ("whole image", whole, wholeTime), ("auto", auto, autoTime), ("128 px", small, smallTime) })
+            Row("engine, whole image", wholeTime, "0/255");
+            Row("engine, automatic tiles", autoTime, $"{MaxDifference(whole, auto) * 255:0.##}/255");
+            Row("engine, 128 px tiles", smallTime, $"{MaxDifference(whole, small) * 255:0.##}/255");
+            summary.Add($"{model.Id}: automatic tiles take {autoTime / wholeTime - 1:+0.0%;-0.0%} vs one whole-image pass, the engine {alone / autoTime:0%} of ONNX Runtime alone's speed");
+
+            if (pytorch is not null)
             {
-                double mps = width * height / 1e6 / seconds;
-                string gflops = model.FlopsPerInputPixel is double f ? $"{mps * f / 1e3:0}" : "?";
-                string share = model.FlopsPerInputPixel is double g ? $"{mps * g / 1e3 / ceiling:0%}" : "?";
-                output.WriteLine($"| {model.Id} | {label} | {seconds:0.000} | {mps:0.000} | {gflops} | {share} | {MaxDifference(whole, result) * 255:0.##}/255 |");
+                var torch = await pytorch.RunAsync(files[model.Id], width, Environment.ProcessorCount, repeats, cancellationToken);
+                Row($"PyTorch {torch.Torch} ({torch.BestVariant}, {torch.Threads} threads), whole image", torch.Seconds, "");
+                summary.Add($"{model.Id}: the engine (automatic tiles) is {torch.Seconds / autoTime:0.00}x as fast as PyTorch; PyTorch allocator: {torch.Allocator}");
             }
         }
         output.WriteLine();
-        output.WriteLine($"Session start-up (checksum, load, probe run): {string.Join(", ", startups)}");
+        foreach (string line in summary)
+            output.WriteLine($"- {line}");
+        output.WriteLine($"- session start-up (checksum, load, probe run): {string.Join(", ", startups)}");
+        // A ceiling far from the start's means the machine was busy part of the time: rerun then.
+        output.WriteLine($"- FP32 FMA ceiling measured again at the end: {FmaCeiling.Measure(Environment.ProcessorCount).GflopsPerSecond:0} GFLOP/s");
+        return ExitCodes.Success;
+    }
 
-        // The whole command-line pipeline on a real file: decode, upscale, encode.
+    /// <summary>The command line's own path on a real PNG: decode, upscale x4 with automatic tiles, encode.</summary>
+    private async Task Pipeline(int width, int height, double flopsPerPixel, double ceiling, CancellationToken cancellationToken)
+    {
         string folder = Path.Combine(Path.GetTempPath(), "upscaler-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
         {
             string source = Path.Combine(folder, "bench.png"), target = Path.Combine(folder, "bench_x4.png");
-            SavePng(input, source);
+            SavePng(SyntheticPhoto(width, height), source);
             var clock = Stopwatch.StartNew();
             var decoded = VipsImageReader.Read(source);
             double decode = clock.Elapsed.TotalSeconds;
@@ -60,14 +94,17 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, TextWriter output)
             double upscale = clock.Elapsed.TotalSeconds - decode;
             VipsImageWriter.Write(decoded, upscaled, target, OutputFormat.Png, null, overwrite: true);
             double total = clock.Elapsed.TotalSeconds;
+            double gflops = (double)width * height * flopsPerPixel / total / 1e9;
+            output.WriteLine($"## Whole pipeline, {width}x{height} PNG to {width * 4}x{height * 4} PNG (x4, automatic tiles)");
             output.WriteLine();
-            output.WriteLine($"Pipeline x4 (PNG in, PNG out): decode {decode:0.000} s, upscale {upscale:0.000} s, encode {total - decode - upscale:0.000} s, total {total:0.000} s; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+            output.WriteLine($"decode {decode:0.00} s, upscale {upscale:0.00} s, encode {total - decode - upscale:0.00} s, total {total:0.00} s: " +
+                             $"{gflops:0} GFLOP/s, {gflops / ceiling:0%} of the FMA ceiling; peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:0.00} GB");
+            output.WriteLine();
         }
         finally
         {
             Directory.Delete(folder, recursive: true);
         }
-        return ExitCodes.Success;
     }
 
     private async Task<(PixelImage Result, double Seconds)> Time(PixelImage input, UpscaleOptions options, int repeats, CancellationToken cancellationToken)
@@ -89,6 +126,16 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, TextWriter output)
         for (int i = 0; i < a.Data.Length; i++)
             worst = Math.Max(worst, Math.Abs(a.Data[i] - b.Data[i]));
         return worst / 255.0;
+    }
+
+    private static float[] PlanarFloats(PixelImage image)
+    {
+        int pixels = image.Width * image.Height;
+        var planes = new float[3 * pixels];
+        for (int i = 0; i < pixels; i++)
+            for (int c = 0; c < 3; c++)
+                planes[c * pixels + i] = image.Data[i * 3 + c] / 255f;
+        return planes;
     }
 
     /// <summary>Smooth gradients, edges and fine texture, deterministic, so runs are comparable.</summary>
