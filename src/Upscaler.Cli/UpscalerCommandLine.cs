@@ -97,12 +97,13 @@ internal sealed class UpscalerCommandLine
                 || photoW is < 16 or > 8000 || photoH is < 16 or > 8000)
                 return Usage($"--photo must be WIDTHxHEIGHT, each 16 to 8000, not '{result.GetValue(photo)}'");
             using var services = CreateServices();
+            using var float32Services = CreateServices(settings => settings.UseInt8OnCpu = false);
             int edge = Math.Clamp(result.GetValue(size), 16, 8000);
             string modelsDirectory = services.GetRequiredService<UpscalerSettings>().ModelsDirectory;
             try
             {
                 var torch = PyTorchComparison.Find(result.GetValue(pytorch));
-                return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), modelsDirectory, _out)
+                return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), float32Services.GetRequiredService<IUpscaler>(), modelsDirectory, _out)
                     .RunAsync(edge, edge, (photoW, photoH), Math.Max(1, result.GetValue(repeat)), torch, cancellationToken);
             }
             catch (Exception e) when (e is UpscalerException or BenchmarkException or InvalidDataException)
@@ -189,11 +190,15 @@ internal sealed class UpscalerCommandLine
         return ExitCodes.Success;
     }
 
-    private ServiceProvider CreateServices()
+    private ServiceProvider CreateServices(Action<UpscalerSettings>? configure = null)
     {
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.ClearProviders().AddProvider(new NoticeLoggerProvider(_error)));
-        services.AddUpscaler(settings => settings.ModelsDirectory = _modelsDirectory);
+        services.AddUpscaler(settings =>
+        {
+            settings.ModelsDirectory = _modelsDirectory;
+            configure?.Invoke(settings);
+        });
         return services.BuildServiceProvider();
     }
 

@@ -23,9 +23,10 @@ public class BenchCommandTests : ScratchFolderTests
         Assert.That(result.Output, Does.Contain("64x48 PNG to 256x192 PNG"));
         foreach (string model in new[] { "general-x2", "general-x4" })
         {
-            Assert.That(result.Output, Does.Match($@"\| {model} \| ONNX Runtime alone, whole image \| [\d.]+ \| [\d.]+ \| \d+ \| \d+% \|"));
-            foreach (string run in new[] { "engine, whole image", "engine, automatic tiles", "engine, 128 px tiles" })
-                Assert.That(result.Output, Does.Match($@"\| {model} \| {run} \| [\d.]+ \| [\d.]+ \| \d+ \| \d+% \| 0/255 \|"));
+            foreach (string run in new[] { "ONNX Runtime alone, float32, whole image", "ONNX Runtime alone, int8 copy, whole image", "engine, float32, automatic tiles" })
+                Assert.That(result.Output, Does.Match($@"\| {model} \| {run} \| [\d.]+ \| [\d.]+ \| \d+ \| \d+% \|"));
+            foreach (string run in new[] { "whole image", "automatic tiles", "128 px tiles" })
+                Assert.That(result.Output, Does.Match($@"\| {model} \| engine \(int8 copy where the CPU has VNNI\), {run} \| [\d.]+ \| [\d.]+ \| \d+ \| \d+% \| 0/255 \|"));
             Assert.That(result.Output, Does.Match($@"{model}: automatic tiles take [+-][\d.]+% vs one whole-image pass"));
         }
         Assert.That(result.Output, Does.Not.Contain("PyTorch"));
@@ -44,8 +45,8 @@ public class BenchCommandTests : ScratchFolderTests
         var result = await Cli.RunAsync(Cli.ShippedModels, "bench", "--size", "40", "--repeat", "1", "--photo", "32x32", "--pytorch", python);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(Regex.Matches(result.Output, @"\| general-x\d \| PyTorch 9\.9 \(jit-frozen, 2 threads\), whole image \| 0\.500 \| 0\.003 \|"), Has.Count.EqualTo(2));
-        Assert.That(result.Output, Does.Match(@"general-x4: the engine \(automatic tiles\) is [\d.]+x as fast as PyTorch; PyTorch allocator: test allocator"));
+        Assert.That(Regex.Matches(result.Output, @"\| general-x\d \| PyTorch 9\.9 \(jit-frozen, 2 threads\), float32, whole image \| 0\.500 \| 0\.003 \|"), Has.Count.EqualTo(2));
+        Assert.That(result.Output, Does.Match(@"general-x4: against PyTorch, the engine \(automatic tiles\) is [\d.]+x as fast, the float32 engine [\d.]+x; PyTorch allocator: test allocator"));
     }
 
     [Test, Platform(Exclude = "Win")]

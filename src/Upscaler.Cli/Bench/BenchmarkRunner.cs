@@ -11,7 +11,8 @@ namespace Upscaler.Cli.Bench;
 /// Markdown table for docs/benchmarks.md. Every number in one table comes from one run, so ratios
 /// between rows are meaningful even on a noisy shared machine.
 /// </summary>
-internal sealed class BenchmarkRunner(IUpscaler upscaler, string modelsDirectory, TextWriter output)
+/// <param name="float32">The same engine with int8 copies turned off, for the float32 rows.</param>
+internal sealed class BenchmarkRunner(IUpscaler upscaler, IUpscaler float32, string modelsDirectory, TextWriter output)
 {
     /// <param name="photo">The whole-pipeline photo; 3000x2000 is the memory target's (12000x8000 in at most 1 GB).</param>
     public async Task<int> RunAsync(int width, int height, (int Width, int Height) photo, int repeats, PyTorchComparison? pytorch, CancellationToken cancellationToken)
@@ -35,6 +36,8 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, string modelsDirectory
         var planes = PlanarFloats(input);
         output.WriteLine($"## Inference, {width}x{height} input");
         output.WriteLine();
+        output.WriteLine("GFLOP/s count the float32 network's operations (from its graph) for every row, int8 included: the same work, done faster.");
+        output.WriteLine();
         output.WriteLine("| model | what runs | time (s) | input MP/s | GFLOP/s | of FMA ceiling | max diff vs whole image |");
         output.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
         var startups = new List<string>();
@@ -53,20 +56,30 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, string modelsDirectory
             }
 
             double alone = OnnxRuntimeAlone.BestSeconds(files[model.Id], planes, width, height, 0.5f, repeats);
-            Row("ONNX Runtime alone, whole image", alone, "");
-            var (whole, wholeTime) = await Time(input, options with { TileSize = 0 }, repeats, cancellationToken);
-            var (auto, autoTime) = await Time(input, options, repeats, cancellationToken);
-            var (small, smallTime) = await Time(input, options with { TileSize = 128 }, repeats, cancellationToken);
-            Row("engine, whole image", wholeTime, "0/255");
-            Row("engine, automatic tiles", autoTime, $"{MaxDifference(whole, auto) * 255:0.##}/255");
-            Row("engine, 128 px tiles", smallTime, $"{MaxDifference(whole, small) * 255:0.##}/255");
-            summary.Add($"{model.Id}: automatic tiles take {autoTime / wholeTime - 1:+0.0%;-0.0%} vs one whole-image pass, the engine {alone / autoTime:0%} of ONNX Runtime alone's speed");
+            Row("ONNX Runtime alone, float32, whole image", alone, "");
+            string? int8File = model.Int8File is null ? null : Path.GetFullPath(model.Int8File, modelsDirectory);
+            double? aloneInt8 = int8File is null ? null : OnnxRuntimeAlone.BestSeconds(int8File, planes, width, height, 0.5f, repeats);
+            if (aloneInt8 is double q)
+                Row("ONNX Runtime alone, int8 copy, whole image", q, "");
+            await float32.UpscaleAsync(SyntheticPhoto(16, 16), options, null, cancellationToken);
+            var (_, float32Time) = await Time(float32, input, options, repeats, cancellationToken);
+            Row("engine, float32, automatic tiles", float32Time, "");
+            var (whole, wholeTime) = await Time(upscaler, input, options with { TileSize = 0 }, repeats, cancellationToken);
+            var (auto, autoTime) = await Time(upscaler, input, options, repeats, cancellationToken);
+            var (small, smallTime) = await Time(upscaler, input, options with { TileSize = 128 }, repeats, cancellationToken);
+            string engine = int8File is null ? "engine" : "engine (int8 copy where the CPU has VNNI)";
+            Row($"{engine}, whole image", wholeTime, "0/255");
+            Row($"{engine}, automatic tiles", autoTime, $"{MaxDifference(whole, auto) * 255:0.##}/255");
+            Row($"{engine}, 128 px tiles", smallTime, $"{MaxDifference(whole, small) * 255:0.##}/255");
+            summary.Add($"{model.Id}: automatic tiles take {autoTime / wholeTime - 1:+0.0%;-0.0%} vs one whole-image pass; " +
+                        $"the float32 engine runs at {alone / float32Time:0%} of float32 ONNX Runtime alone's speed");
 
             if (pytorch is not null)
             {
                 var torch = await pytorch.RunAsync(files[model.Id], width, Environment.ProcessorCount, repeats, cancellationToken);
-                Row($"PyTorch {torch.Torch} ({torch.BestVariant}, {torch.Threads} threads), whole image", torch.Seconds, "");
-                summary.Add($"{model.Id}: the engine (automatic tiles) is {torch.Seconds / autoTime:0.00}x as fast as PyTorch; PyTorch allocator: {torch.Allocator}");
+                Row($"PyTorch {torch.Torch} ({torch.BestVariant}, {torch.Threads} threads), float32, whole image", torch.Seconds, "");
+                summary.Add($"{model.Id}: against PyTorch, the engine (automatic tiles) is {torch.Seconds / autoTime:0.00}x as fast, " +
+                            $"the float32 engine {torch.Seconds / float32Time:0.00}x; PyTorch allocator: {torch.Allocator}");
             }
         }
         output.WriteLine();
@@ -107,7 +120,7 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, string modelsDirectory
         }
     }
 
-    private async Task<(PixelImage Result, double Seconds)> Time(PixelImage input, UpscaleOptions options, int repeats, CancellationToken cancellationToken)
+    private static async Task<(PixelImage Result, double Seconds)> Time(IUpscaler upscaler, PixelImage input, UpscaleOptions options, int repeats, CancellationToken cancellationToken)
     {
         PixelImage? result = null;
         double best = double.MaxValue;

@@ -19,6 +19,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("file")] public string? File { get; set; }
     [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
     [JsonPropertyName("fp16")] public FileRefJson? Fp16 { get; set; }
+    [JsonPropertyName("int8")] public FileRefJson? Int8 { get; set; }
     [JsonPropertyName("input")] public TensorJson? Input { get; set; }
     [JsonPropertyName("output")] public TensorJson? Output { get; set; }
     [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }

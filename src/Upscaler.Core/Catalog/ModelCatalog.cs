@@ -86,6 +86,8 @@ internal sealed class ModelCatalog
         string sha = RequireSha(index, id, e.Sha256);
         string? fp16File = e.Fp16?.File is { } f ? ResolveFile(index, id, f) : null;
         string? fp16Sha = fp16File is null ? null : RequireSha(index, id, e.Fp16!.Sha256);
+        string? int8File = e.Int8?.File is { } q ? ResolveFile(index, id, q) : null;
+        string? int8Sha = int8File is null ? null : RequireSha(index, id, e.Int8!.Sha256);
 
         var input = e.Input ?? throw Invalid(index, id, "has no input description");
         var output = e.Output ?? throw Invalid(index, id, "has no output description");
@@ -107,7 +109,7 @@ internal sealed class ModelCatalog
             throw Invalid(index, id, $"has receptiveField {receptiveField}; expected 0 to 512");
 
         return new ModelDescriptor(
-            id, kind, scale, file, sha, fp16File, fp16Sha,
+            id, kind, scale, file, sha, fp16File, fp16Sha, int8File, int8Sha,
             Required(index, id, input.Name, "input name"),
             Required(index, id, output.Name, "output name"),
             range[0], range[1],

@@ -9,6 +9,8 @@ internal sealed record ModelDescriptor(
     string Sha256,
     string? Fp16FilePath,
     string? Fp16Sha256,
+    string? Int8FilePath,
+    string? Int8Sha256,
     string InputName,
     string OutputName,
     float RangeMin,
@@ -20,5 +22,6 @@ internal sealed record ModelDescriptor(
     string Description)
 {
     public ModelInfo ToInfo(string modelsDirectory) =>
-        new(Id, Kind, Scale, Path.GetRelativePath(modelsDirectory, FilePath), Description, FlopsPerPixel);
+        new(Id, Kind, Scale, Path.GetRelativePath(modelsDirectory, FilePath), Description, FlopsPerPixel,
+            Int8FilePath is null ? null : Path.GetRelativePath(modelsDirectory, Int8FilePath));
 }

@@ -17,9 +17,10 @@ internal sealed class ModelSession : IDisposable
     private readonly SemaphoreSlim _runLock = new(1, 1);
     private readonly long[]? _denoiseShape;
 
-    private ModelSession(ModelDescriptor model, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile)
+    private ModelSession(ModelDescriptor model, string file, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile)
     {
         Model = model;
+        File = file;
         Device = device;
         _session = session;
         _denoiseShape = denoiseShape;
@@ -27,6 +28,9 @@ internal sealed class ModelSession : IDisposable
     }
 
     public ModelDescriptor Model { get; }
+
+    /// <summary>The model file this session runs: the float32 file, or its float16 or int8 copy.</summary>
+    public string File { get; }
 
     /// <summary>The device it actually runs on: <see cref="ComputeDevice.Cpu"/> or <see cref="ComputeDevice.Gpu"/>.</summary>
     public ComputeDevice Device { get; }
@@ -63,7 +67,7 @@ internal sealed class ModelSession : IDisposable
         try
         {
             var denoiseShape = CheckSignature(model, file, session);
-            var opened = new ModelSession(model, device, session, denoiseShape, fixedTile);
+            var opened = new ModelSession(model, file, device, session, denoiseShape, fixedTile);
             opened.CheckScale(file);
             return opened;
         }
