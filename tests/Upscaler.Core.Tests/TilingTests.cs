@@ -65,6 +65,16 @@ public class TilingTests
     }
 
     [Test]
+    public void Without_dxgi_the_gpu_tile_falls_back_to_the_memory_budget()
+    {
+        // DXGI exists only on Windows; elsewhere the card's memory is unknown, never an error.
+        if (OperatingSystem.IsWindows())
+            Assert.Ignore("DXGI is present on Windows");
+        Assert.That(Inference.AdapterMemory.DedicatedBytes(), Is.Null);
+        Assert.That(Inference.AdapterMemory.TileBudgetBytes(), Is.Null);
+    }
+
+    [Test]
     public void A_fixed_window_is_the_tile_size_even_past_the_image()
     {
         var grid = Tiling.TileGrid.Create(20, 50, 32, fixedWindow: true);

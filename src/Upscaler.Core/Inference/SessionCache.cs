@@ -39,14 +39,15 @@ internal sealed class SessionCache : IDisposable
 
     /// <summary>
     /// GPU sessions run one tile shape for their whole life (DirectML compiles shaders per shape), so
-    /// their tile is chosen here, from the memory budget unless the request names one; a request for
-    /// one whole-image pass gets the automatic size there. CPU sessions take any shape.
+    /// their tile is chosen here, from the card's memory (else the budget) unless the request names one;
+    /// a request for one whole-image pass gets the automatic size there. CPU sessions take any shape.
     /// </summary>
     private int? FixedTileFor(ModelDescriptor model, ComputeDevice device, int? requestedTile)
     {
         if (device != ComputeDevice.Gpu && !_settings.FixedTileShapesOnCpu)
             return null;
-        return TileSizer.Resolve(requestedTile is 0 ? null : requestedTile, model, _settings.TileMemoryBudgetBytes);
+        long budget = device == ComputeDevice.Gpu ? AdapterMemory.TileBudgetBytes() ?? _settings.TileMemoryBudgetBytes : _settings.TileMemoryBudgetBytes;
+        return TileSizer.Resolve(requestedTile is 0 ? null : requestedTile, model, budget);
     }
 
     private ComputeDevice TryGpuOrFallBack(ModelDescriptor model, int? requestedTile)
