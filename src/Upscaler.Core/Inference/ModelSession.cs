@@ -41,7 +41,8 @@ internal sealed class ModelSession : IDisposable
     /// </summary>
     public int? FixedTile { get; }
 
-    private int? FixedWindow => FixedTile + 2 * Model.ReceptiveField;
+    /// <summary>A tile's edge plus the receptive-field margin on both sides: what the model is fed.</summary>
+    private static int Window(int tile, ModelDescriptor model) => tile + 2 * model.ReceptiveField;
 
     /// <summary>Loads and checks a verified model file; errors name the file.</summary>
     /// <param name="fixedTile">Pin the input to one tile shape (see <see cref="FixedTile"/>); null keeps it free.</param>
@@ -53,7 +54,7 @@ internal sealed class ModelSession : IDisposable
             if (fixedTile is int tile)
             {
                 var (heightName, widthName) = SpatialDimensionNames(model, file);
-                int window = tile + 2 * model.ReceptiveField;
+                int window = Window(tile, model);
                 options.AddFreeDimensionOverrideByName(heightName, window);
                 options.AddFreeDimensionOverrideByName(widthName, window);
             }
@@ -180,7 +181,7 @@ internal sealed class ModelSession : IDisposable
     /// <summary>A tiny probe run: a model whose real scale differs from its manifest entry must not slip through.</summary>
     private void CheckScale(string file)
     {
-        int probe = FixedWindow ?? 8;
+        int probe = FixedTile is int tile ? Window(tile, Model) : 8;
         try
         {
             Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None);

@@ -17,6 +17,8 @@ internal sealed class SessionCache : IDisposable
     private readonly ILogger _logger;
     private readonly Dictionary<(string Id, ComputeDevice Device, int? FixedTile), ModelSession> _sessions = new();
     private readonly object _gate = new();
+    // The card does not change while the process runs; DXGI is asked once, when a GPU tile is first sized.
+    private readonly Lazy<long?> _gpuTileBudget = new(AdapterMemory.TileBudgetBytes);
     private bool _gpuUnavailable;
 
     public SessionCache(UpscalerSettings settings, ILogger<SessionCache>? logger = null)
@@ -46,7 +48,7 @@ internal sealed class SessionCache : IDisposable
     {
         if (device != ComputeDevice.Gpu && !_settings.FixedTileShapesOnCpu)
             return null;
-        long budget = device == ComputeDevice.Gpu ? AdapterMemory.TileBudgetBytes() ?? _settings.TileMemoryBudgetBytes : _settings.TileMemoryBudgetBytes;
+        long budget = device == ComputeDevice.Gpu ? _gpuTileBudget.Value ?? _settings.TileMemoryBudgetBytes : _settings.TileMemoryBudgetBytes;
         return TileSizer.Resolve(requestedTile is 0 ? null : requestedTile, model, budget);
     }
 

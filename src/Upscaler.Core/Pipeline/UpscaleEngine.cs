@@ -79,7 +79,7 @@ internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions,
         foreach (int scale in ScalePlan.Choose(scales, options.Scale))
         {
             var session = sessions.Get(catalog.Get(options.Model, scale), options.Device, options.TileSize);
-            int tileSize = session.FixedTile ?? TileSizer.Resolve(options.TileSize, session.Model, settings.TileMemoryBudgetBytes);
+            int tileSize = TileSizer.Resolve(options.TileSize, session.Model, settings.TileMemoryBudgetBytes);
             passes.Add(new TiledPass(session, width, height, tileSize));
             width *= scale;
             height *= scale;

@@ -14,6 +14,7 @@ internal sealed class TiledPass
     private readonly TileGrid _grid;
     private readonly int _margin;
 
+    /// <param name="tileSize">Tile edge for sessions that take any shape; a pinned session's own tile wins.</param>
     public TiledPass(ModelSession session, int width, int height, int tileSize)
     {
         _session = session;
