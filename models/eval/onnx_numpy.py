@@ -2,7 +2,7 @@
 
 There is no onnxruntime for Python on the training machine, so this is how export.py
 checks that the *ONNX file itself* (not just the PyTorch model) computes the right
-thing, for both the float32 and the float16 copy. It follows the ONNX operator
+thing, for the float32, float16 and int8 (QDQ) copies. It follows the ONNX operator
 specs for exactly the attribute values torch.onnx emits here and raises on anything
 else, so an unexpected graph change cannot pass silently.
 """
@@ -34,6 +34,35 @@ def _conv(x, w, b, at):
     if b is not None:
         out += b.astype(np.float32)[:, None]
     return out.reshape(1, w.shape[0], oh, ow).astype(x.dtype)
+
+
+# QuantizeLinear / DequantizeLinear (the int8 copies' QDQ graphs): round half to even and saturate,
+# per-tensor or per-axis scales, as the ONNX spec says.
+_QRANGE = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127),
+           np.dtype(np.int32): (-2 ** 31, 2 ** 31 - 1)}
+
+
+def _axis_shape(x, scale, axis):
+    if scale.ndim == 0 or scale.size == 1:
+        return scale.reshape(())
+    shape = [1] * x.ndim
+    shape[axis] = scale.size
+    return scale.reshape(shape)
+
+
+def _quantize_linear(x, scale, zp, axis):
+    zp = np.zeros((), np.uint8) if zp is None else zp
+    s = _axis_shape(x, scale.astype(np.float32), axis)
+    z = _axis_shape(x, zp, axis).astype(np.int64)
+    lo, hi = _QRANGE[zp.dtype]
+    q = np.rint(x.astype(np.float32) / s).astype(np.int64) + z
+    return np.clip(q, lo, hi).astype(zp.dtype)
+
+
+def _dequantize_linear(q, scale, zp, axis):
+    s = _axis_shape(q, scale.astype(np.float32), axis)
+    z = 0 if zp is None else _axis_shape(q, zp, axis).astype(np.int64)
+    return ((q.astype(np.int64) - z).astype(np.float32) * s).astype(np.float32)
 
 
 def run(model: onnx.ModelProto, feeds: dict) -> dict:
@@ -89,6 +118,10 @@ def run(model: onnx.ModelProto, feeds: dict) -> dict:
             out = ins[0].repeat(s, axis=2).repeat(s, axis=3)   # floor(x_out / s) == repeat
         elif op == "Cast":
             out = ins[0].astype(_NP[at["to"]])
+        elif op in ("QuantizeLinear", "DequantizeLinear"):
+            zp = ins[2] if len(ins) > 2 else None
+            f = _quantize_linear if op == "QuantizeLinear" else _dequantize_linear
+            out = f(ins[0], ins[1], zp, at.get("axis", 1))
         else:
             raise NotImplementedError(op)
         env[node.output[0]] = out

@@ -45,20 +45,12 @@ def _reexec_with_tuned_allocator(args):
 
 
 def build_model(onnx_path):
-    """CompactSR with the ONNX initializers as its state_dict; shapes give the config."""
-    import onnx, torch
-    from onnx import numpy_helper
+    """model.py's CompactSR holding the ONNX file's weights (model.from_onnx)."""
+    import onnx
     spec = importlib.util.spec_from_file_location("model", os.path.join(HERE, "..", "training", "model.py"))
     model_py = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(model_py)
-    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy())
-               for i in onnx.load(onnx_path).graph.initializer}
-    convs = sorted((n for n in weights if n.startswith("body.") and n.endswith(".weight")),
-                   key=lambda n: int(n.split(".")[1]))
-    features, scale = weights[convs[0]].shape[0], round((weights[convs[-1]].shape[0] / 3) ** 0.5)
-    model = model_py.CompactSR(scale, features, len(convs) - 2)
-    model.load_state_dict(weights, strict=True)  # a missing or extra tensor is an error
-    return model.eval()
+    return model_py.from_onnx(onnx.load(onnx_path))
 
 
 def check_fixture(model, model_id):

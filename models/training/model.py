@@ -70,3 +70,18 @@ class CompactSR(nn.Module):
 
 def build(cfg: dict) -> CompactSR:
     return CompactSR(cfg["scale"], cfg["features"], cfg["blocks"])
+
+
+def from_onnx(m) -> CompactSR:
+    """The network of an exported ONNX model (a ModelProto): its initializers keep the state_dict
+    names, and their shapes give the config. Loading is strict, so a missing or extra tensor fails."""
+    from onnx import numpy_helper
+    weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
+    convs = sorted((n for n in weights if n.startswith("body.") and n.endswith(".weight")),
+                   key=lambda n: int(n.split(".")[1]))
+    features, last = weights[convs[0]].shape[0], weights[convs[-1]].shape[0]
+    scale = round((last / 3) ** 0.5)
+    assert 3 * scale * scale == last, f"last conv has {last} channels, not 3*s*s"
+    model = CompactSR(scale, features, len(convs) - 2)
+    model.load_state_dict(weights, strict=True)
+    return model.eval()

@@ -51,22 +51,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.normpath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(MODELS, "eval"))
-from model import CompactSR          # noqa: E402
+import model as compact_sr          # noqa: E402
 import data                          # noqa: E402
 from imresize import imresize        # noqa: E402
-
-
-# ----------------------------------------------------------------------------- model
-def torch_model_from_onnx(m):
-    w = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
-    features = w["body.0.weight"].shape[0]
-    n_convs = sum(1 for k in w if k.startswith("body.") and k.endswith(".weight"))
-    last = w[f"body.{2 * (n_convs - 1)}.weight"].shape[0]
-    scale = int(round(math.sqrt(last / 3)))
-    assert 3 * scale * scale == last, last
-    net = CompactSR(scale=scale, features=features, blocks=n_convs - 2).eval()
-    net.load_state_dict(w)
-    return net
 
 
 # ----------------------------------------------------------------------- calibration
@@ -284,7 +271,7 @@ def main():
     torch.set_num_threads(1)
 
     m32 = onnx.load(a.model)
-    net = torch_model_from_onnx(m32)
+    net = compact_sr.from_onnx(m32)
     # sanity: PyTorch rebuild == the ONNX file (numpy interpreter)
     import onnx_numpy
     x = np.random.default_rng(0).random((1, 3, 12, 10), dtype=np.float32)
