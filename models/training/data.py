@@ -224,8 +224,12 @@ def clean_lr(hr_uint8, scale):
 class PairSampler:
     """Draws batches (lr, d, hr) from the crop bank."""
 
-    def __init__(self, bank, scale, lr_patch, seed=0):
+    def __init__(self, bank, scale, lr_patch, seed=0, strong_share=0.0):
+        """strong_share: fraction of the degraded pairs drawn at exactly d = 1 rather
+        than d ~ U(0, 1); with a uniform d only a few percent of pairs land near the
+        strongest setting, which is the one users pick for noisy JPEGs."""
         self.bank, self.scale, self.lr_patch = bank, scale, lr_patch
+        self.strong_share = strong_share
         self.rng = np.random.default_rng(seed)
 
     def sample(self):
@@ -240,7 +244,7 @@ class PairSampler:
         hr = np.ascontiguousarray(hr)
         if self.rng.random() < CLEAN_SHARE:
             return to_tensor(clean_lr(hr, self.scale)), 0.0, to_tensor(hr)
-        d = float(self.rng.uniform(0, 1))
+        d = 1.0 if self.rng.random() < self.strong_share else float(self.rng.uniform(0, 1))
         lr = quantize(degrade(to_tensor(hr), self.scale, d, self.rng))
         return lr, d, to_tensor(hr)
 
@@ -254,10 +258,15 @@ class PairSampler:
 
 # -------------------------------------------------------------------- validation
 def load_val_hr(max_size=256):
-    """Validation HR images: each val file downscaled by 0.75 (removes JPEG traces,
-    as for training), then centre-cropped to at most max_size square."""
+    """The general validation images (see val_crops)."""
+    return val_crops(list_images("val"), max_size)
+
+
+def val_crops(files, max_size):
+    """Validation HR images: each file downscaled by 0.75 (removes JPEG traces, as for
+    training), then centre-cropped to at most max_size square, a multiple of 4."""
     out = []
-    for path in list_images("val"):
+    for path in files:
         im = _load_rgb(path)
         w, h = im.size
         im = im.resize((round(w * 0.75), round(h * 0.75)), Image.BICUBIC, reducing_gap=None)

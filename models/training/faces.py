@@ -80,19 +80,8 @@ def load_train_bank(seed=0, general_share=GENERAL_SHARE):
 
 
 def load_val_hr(max_size=384):
-    """Held-out faces: downscaled by 0.75 (removes JPEG traces, as in data.load_val_hr),
-    centre crop up to max_size, multiple of 4."""
-    out = []
-    for path in list_faces("val"):
-        im = Image.open(path).convert("RGB")
-        w, h = im.size
-        im = im.resize((round(w * 0.75), round(h * 0.75)), Image.BICUBIC, reducing_gap=None)
-        w, h = im.size
-        c = min(max_size, w, h)
-        c -= c % 4
-        x0, y0 = (w - c) // 2, (h - c) // 2
-        out.append((os.path.basename(path), np.asarray(im.crop((x0, y0, x0 + c, y0 + c)), dtype=np.uint8)))
-    return out
+    """Held-out faces, prepared like the general validation images (data.val_crops)."""
+    return data.val_crops(list_faces("val"), max_size)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,25 @@
-"""Train a CompactSR model (Adam + L1, cosine LR over a wall-clock budget).
+"""Train or fine-tune a CompactSR model (Adam + L1, cosine LR over a wall-clock budget).
 
     /usr/bin/python3 models/training/train.py --name general-x4 --scale 4 --minutes 50
+    /usr/bin/python3 models/training/train.py --kind face --name face-x4 --scale 4 \
+        --init models/training/work/general-x4/final.pt --lr 2e-4 --minutes 16
+
+--kind picks the crop bank, the pair sampler and the validation images; the loop is
+the same for all of them:
+  * general: data.load_bank + data.PairSampler (d-conditioned degradations), the
+    general validation split; runs go to work/<name>/;
+  * face:    faces.load_train_bank (face crops + a share of general crops) +
+    data.PairSampler, the held-out face sources; runs go to work/spec/<name>/;
+  * text:    text_data.load_train_bank + text_data.TextPairSampler (area/bicubic/
+    bilinear downscale, mild blur, JPEG 4:2:0, light noise), the held-out fonts;
+    runs go to work/spec/<name>/.
 
 The learning-rate schedule runs over *time* (--minutes) rather than steps, so a run
 always finishes annealed by its deadline whatever the machine's speed; --resume picks
-up model, optimiser and elapsed time from work/<name>/last.pt. Works on torch 1.13
-CPU and torch 2.x GPU (device is chosen automatically).
+up model, optimiser and elapsed time from <run>/last.pt. --init copies every
+same-shaped tensor from a checkpoint (all of them for a fine-tune, all but the last
+conv for x4 -> x2). Works on torch 1.13 CPU and torch 2.x GPU (device is chosen
+automatically).
 """
 import argparse
 import json
@@ -29,6 +43,7 @@ from metrics import psnr_y, to_uint8   # noqa: E402
 
 def parse_args():
     p = argparse.ArgumentParser()
+    p.add_argument("--kind", choices=["general", "face", "text"], default="general")
     p.add_argument("--name", required=True)
     p.add_argument("--scale", type=int, required=True)
     p.add_argument("--features", type=int, default=48)
@@ -42,16 +57,33 @@ def parse_args():
     p.add_argument("--ckpt-every", type=float, default=3, help="minutes")
     p.add_argument("--val-every", type=float, default=6, help="minutes")
     p.add_argument("--init", default=None, help="checkpoint to copy same-shaped weights from (e.g. x4 -> x2)")
+    p.add_argument("--strong-share", type=float, default=0.0,
+                   help="general/face: fraction of degraded pairs at exactly d = 1 (fine-tuning the strong end)")
+    p.add_argument("--general-share", type=float, default=0.25, help="face: share of general photo crops in the bank")
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--work", default=os.path.join(HERE, "work"))
+    p.add_argument("--work", default=None, help="default: work/ (general) or work/spec/ (face, text)")
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
 
 
+def domain(a, seed):
+    """(crop bank, pair sampler, validation HR images) for --kind."""
+    if a.kind == "general":
+        bank = data.load_bank(os.path.join(HERE, "work"), 160)
+        return bank, data.PairSampler(bank, a.scale, a.lr_patch, seed, a.strong_share), data.load_val_hr()
+    if a.kind == "face":
+        import faces
+        bank = faces.load_train_bank(general_share=a.general_share)
+        return bank, data.PairSampler(bank, a.scale, a.lr_patch, seed, a.strong_share), faces.load_val_hr()
+    import text_data
+    bank = text_data.load_train_bank()
+    return bank, text_data.TextPairSampler(bank, a.scale, a.lr_patch, seed=seed), text_data.load_val_hr()
+
+
 @torch.no_grad()
 def validate(model, val, scale, device):
-    """Mean PSNR-Y (shave = scale) on the val split: clean bicubic at d=0, and the
-    fixed degraded input (blur+noise10+JPEG60) at d=0 and d=1."""
+    """Mean PSNR-Y (shave = scale) on the validation images: clean bicubic at d=0, and
+    the requirement's degraded input (blur+noise10+JPEG60) at d=0 and d=1."""
     model.eval()
     res = {"clean_d0": [], "deg_d0": [], "deg_d1": []}
     for i, (_, hr) in enumerate(val):
@@ -71,7 +103,8 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    run_dir = os.path.join(a.work, a.name)
+    work = a.work or os.path.join(HERE, "work", *([] if a.kind == "general" else ["spec"]))
+    run_dir = os.path.join(work, a.name)
     os.makedirs(run_dir, exist_ok=True)
     cfg = {"scale": a.scale, "features": a.features, "blocks": a.blocks}
 
@@ -93,11 +126,11 @@ def main():
         model.load_state_dict(own)
         print(f"initialised {len(copied)}/{len(own)} tensors from {a.init}", flush=True)
 
-    bank = data.load_bank(a.work, 160)
-    print(f"bank {bank.shape}, params {model.params()}, flops/LR px {model.flops_per_lr_pixel()}, "
-          f"device {device}", flush=True)
-    sampler = data.PairSampler(bank, a.scale, a.lr_patch, seed=a.seed + step)
-    val = data.load_val_hr()
+    bank, sampler, val = domain(a, a.seed + step)
+    print(f"{a.kind}: bank {bank.shape}, val {len(val)} images, params {model.params()}, "
+          f"flops/LR px {model.flops_per_lr_pixel()}, device {device}", flush=True)
+    if step == 0 and a.init:
+        print(f"VAL init {json.dumps(validate(model, val, a.scale, device))}", flush=True)
 
     budget = a.minutes * 60
     t0 = time.time() - elapsed
@@ -106,7 +139,7 @@ def main():
 
     def save(path, extra=None):
         ck = {"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-              "elapsed": time.time() - t0, "best": best, "cfg": cfg}
+              "elapsed": time.time() - t0, "best": best, "cfg": cfg, "kind": a.kind, "init": a.init}
         ck.update(extra or {})
         torch.save(ck, path + ".tmp")
         os.replace(path + ".tmp", path)     # atomic: a kill never leaves a broken file
