@@ -61,7 +61,9 @@ def parse_args():
                    help="general/face: fraction of degraded pairs at exactly d = 1 (fine-tuning the strong end)")
     p.add_argument("--general-share", type=float, default=0.25, help="face: share of general photo crops in the bank")
     p.add_argument("--resume", action="store_true")
-    p.add_argument("--work", default=None, help="default: work/ (general) or work/spec/ (face, text)")
+    p.add_argument("--work", default=None,
+                   help="where the run folder goes (default: work/ for general, work/spec/ for face and text); "
+                        "the crop banks stay in work/")
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
 
