@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Upscaler.Core.Catalog;
 using Upscaler.Core.Inference;
 using Upscaler.Core.Pipeline;
+using Upscaler.Core.Tiling;
 
 namespace Upscaler.Core;
 
@@ -18,6 +19,9 @@ public static class UpscalerServiceCollectionExtensions
         configure?.Invoke(settings);
         services.TryAddSingleton(settings);
         services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<PrecisionPolicy>();
+        services.TryAddSingleton<DeviceSelector>();
+        services.TryAddSingleton<TileSizer>();
         services.TryAddSingleton<SessionCache>();
         services.TryAddSingleton<IUpscaler, UpscaleEngine>();
         return services;

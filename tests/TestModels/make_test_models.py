@@ -75,6 +75,46 @@ def build_slow(scale: int, features: int, depth: int) -> onnx.ModelProto:
     return finish(nodes, "slow", inits, with_denoise=False)
 
 
+def build_channel_gain(scale: int, gains: list) -> onnx.ModelProto:
+    """Nearest upsampling times a different gain per channel, in the model's own channel order: shows
+    whether the engine feeds and reads a BGR model's channels the right way round."""
+    inits = [
+        numpy_helper.from_array(np.array([1.0, 1.0, scale, scale], np.float32), "scales"),
+        numpy_helper.from_array(np.array(gains, np.float32).reshape(1, 3, 1, 1), "gains"),
+    ]
+    nodes = [
+        helper.make_node("Resize", ["image", "", "scales"], ["base"], mode="nearest"),
+        helper.make_node("Mul", ["base", "gains"], ["upscaled"]),
+    ]
+    return finish(nodes, "channel-gain", inits, with_denoise=False)
+
+
+def build_deep(scale: int, depth: int, features: int) -> onnx.ModelProto:
+    """A narrow stack of 3x3 convolutions (receptive field = depth) over nearest upsampling: a model
+    whose receptive field is wider than tiles are padded by, for the cross-faded tiling."""
+    rng = np.random.default_rng(9)
+    inits = [
+        numpy_helper.from_array((rng.standard_normal((features, 3, 3, 3)) * 0.3).astype(np.float32), "w_in"),
+        numpy_helper.from_array((rng.standard_normal((features, features, 3, 3)) * (0.9 / np.sqrt(9 * features))).astype(np.float32), "w_mid"),
+        numpy_helper.from_array((rng.standard_normal((3 * scale * scale, features, 3, 3)) * 0.05).astype(np.float32), "w_out"),
+        numpy_helper.from_array(np.array([1.0, 1.0, scale, scale], np.float32), "scales"),
+    ]
+    nodes, x = [], "image"
+    for i in range(depth):
+        w = "w_in" if i == 0 else "w_out" if i == depth - 1 else "w_mid"
+        nodes.append(helper.make_node("Conv", [x, w], [f"c{i}"], pads=[1, 1, 1, 1]))
+        x = f"c{i}"
+        if i < depth - 1:
+            nodes.append(helper.make_node("Tanh", [x], [f"t{i}"]))
+            x = f"t{i}"
+    nodes += [
+        helper.make_node("DepthToSpace", [x], ["detail"], blocksize=scale, mode="CRD"),
+        helper.make_node("Resize", ["image", "", "scales"], ["base"], mode="nearest"),
+        helper.make_node("Add", ["base", "detail"], ["upscaled"]),
+    ]
+    return finish(nodes, "deep", inits, with_denoise=False)
+
+
 def finish(nodes: list, name: str, inits: list, with_denoise: bool) -> onnx.ModelProto:
     """Wraps nodes into a checked opset-17 model with the contract's input and output names."""
     inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])]
@@ -128,6 +168,43 @@ def main() -> None:
         "receptiveField": depth, "features": features,
         "description": "test model: slow on purpose, for cancellation tests",
     }])
+    write_foreign()
+
+
+def write_foreign() -> None:
+    """A catalog of models shaped like the open models the engine also runs: another value range and
+    channel order, no denoise input, and a receptive field too wide for exact tiling."""
+    os.makedirs("foreign", exist_ok=True)
+    entries = []
+
+    def entry(model_id, kind, file, data, io, **fields):
+        entries.append({"id": model_id, "kind": kind, "scale": 2, "file": file,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "input": {"name": "image", **io}, "output": {"name": "upscaled", **io},
+                        "features": 8, **fields})
+
+    gain = build_channel_gain(2, [0.5, 1.0, 0.25]).SerializeToString()
+    with open("foreign/gain-x2.onnx", "wb") as f:
+        f.write(gain)
+    entry("bgr255-x2", "anime", "gain-x2.onnx", gain, {"range": [0.0, 255.0], "order": "BGR"}, receptiveField=0,
+          description="test model: channel gains 0.5/1/0.25 in B, G, R order, values 0..255")
+
+    depth = 24
+    deep = build_deep(2, depth, 4).SerializeToString()
+    with open("foreign/deep-x2.onnx", "wb") as f:
+        f.write(deep)
+    io = {"range": [0.0, 1.0]}
+    entry("deep-exact-x2", "sharp", "deep-x2.onnx", deep, io, receptiveField=depth,
+          description="test model: receptive field 24, tiled exactly")
+    entry("deep-wide-x2", "sharp", "deep-x2.onnx", deep, io, overlap=2 * depth,
+          description="test model: cross-faded tiles whose blend keeps the whole receptive field")
+    entry("deep-narrow-x2", "sharp", "deep-x2.onnx", deep, io, overlap=8,
+          description="test model: cross-faded tiles narrower than the receptive field")
+    # Deliberately understates the receptive field: tiles padded by 8 and cut hard, the seams that
+    # cross-fading exists to avoid.
+    entry("deep-cut-x2", "sharp", "deep-x2.onnx", deep, io, receptiveField=8,
+          description="test model: exact tiling with too small a margin (hard seams)")
+    write_manifest("foreign/manifest.json", entries)
 
 
 if __name__ == "__main__":

@@ -72,8 +72,8 @@ public class CatalogTests
     [Test]
     public void An_unknown_kind_is_refused()
     {
-        EditManifest(root => Entry(root, 1)["kind"] = "anime");
-        AssertOneLine(Assert.ThrowsAsync<ModelCatalogException>(() => Upscale()), "anime");
+        EditManifest(root => Entry(root, 1)["kind"] = "cartoon");
+        AssertOneLine(Assert.ThrowsAsync<ModelCatalogException>(() => Upscale()), "cartoon");
     }
 
     [Test]

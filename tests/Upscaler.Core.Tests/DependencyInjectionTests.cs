@@ -22,9 +22,10 @@ public class DependencyInjectionTests
         var exported = typeof(IUpscaler).Assembly.GetExportedTypes().Select(t => t.Name).Order().ToArray();
         Assert.That(exported, Is.EquivalentTo(new[]
         {
-            "ComputeDevice", "DeviceUnavailableException", "ImageTooLargeException", "InvalidOptionsException", "IUpscaler",
-            "ModelCatalogException", "ModelInfo", "ModelKind", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
-            "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings",
+            "ChannelOrder", "ComputeDevice", "DeviceUnavailableException", "ImageTooLargeException", "InferenceFailedException",
+            "InvalidOptionsException", "IUpscaler", "ModelCatalogException", "ModelInfo", "ModelKind", "ModelOrigin",
+            "OutOfDeviceMemoryException", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
+            "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings", "UserModelsFolder",
         }));
     }
 }

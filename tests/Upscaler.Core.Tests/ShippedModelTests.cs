@@ -80,7 +80,7 @@ public class ShippedModelTests
     {
         // The card's numbers for them: at most 0.05 dB below float32 on Set5/Set14. Per pixel that is
         // rounding-sized differences almost everywhere and a few levels at worst.
-        var int8 = Catalog.Value.Models.Where(m => m.Int8FilePath is not null).ToList();
+        var int8 = Catalog.Value.Models.Where(m => m.Int8 is not null).ToList();
         Assert.That(int8.Select(m => m.Id), Is.SupersetOf(new[] { "general-x2", "general-x4" }));
         var input = TestImages.Pattern(64, 48, seed: 11);
         var float32 = Engines.Create(Engines.ShippedModels, s => s.UseInt8OnCpu = false);
@@ -107,7 +107,7 @@ public class ShippedModelTests
         using var on = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels, UseInt8OnCpu = true });
         using var off = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels, UseInt8OnCpu = false });
         bool dotProducts = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported || System.Runtime.Intrinsics.Arm.Dp.IsSupported;
-        Assert.That(on.Get(model, ComputeDevice.Cpu).File, Is.EqualTo(dotProducts ? model.Int8FilePath : model.FilePath));
+        Assert.That(on.Get(model, ComputeDevice.Cpu).File, Is.EqualTo(dotProducts ? model.Int8!.Path : model.FilePath));
         Assert.That(off.Get(model, ComputeDevice.Cpu).File, Is.EqualTo(model.FilePath));
     }
 

@@ -16,6 +16,8 @@ internal static class Engines
         services.AddUpscaler(s =>
         {
             s.ModelsDirectory = modelsDirectory;
+            // Never the real user's models: a test sees only the catalogs it names.
+            s.UserModelsDirectory = null;
             configure?.Invoke(s);
         });
         return services.BuildServiceProvider().GetRequiredService<IUpscaler>();

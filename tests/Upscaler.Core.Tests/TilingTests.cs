@@ -53,14 +53,14 @@ public class TilingTests
     {
         using var cache = new Inference.SessionCache(new UpscalerSettings { ModelsDirectory = Engines.TestModels, FixedTileShapesOnCpu = true });
         var catalog = new Catalog.ModelCatalog(new UpscalerSettings { ModelsDirectory = Engines.TestModels });
-        var session = cache.Get(catalog.Get(ModelKind.General, 2), ComputeDevice.Cpu, requestedTile: 16);
+        var session = cache.Get(catalog.Get(ModelKind.General, 2), ComputeDevice.Cpu, fixedTile: 16);
         Assert.That(session.FixedTile, Is.EqualTo(16));
 
         int window = 16 + 2 * session.Model.ReceptiveField;
         int outputs = 0;
         session.Run(new float[3 * window * window], window, window, 0f, _ => outputs++, CancellationToken.None);
         Assert.That(outputs, Is.EqualTo(1));
-        Assert.Throws<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(() =>
+        Assert.Throws<InferenceFailedException>(() =>
             session.Run(new float[3 * 30 * 30], 30, 30, 0f, _ => { }, CancellationToken.None));
     }
 

@@ -3,9 +3,16 @@ namespace Upscaler.Core;
 /// <summary>The families of models a user picks from.</summary>
 public enum ModelKind
 {
+    /// <summary>Faithful photo upscaling (our own general models).</summary>
     General,
     Face,
     Text,
+
+    /// <summary>GAN-style models that invent crisp texture (sharp and detailed, less faithful; not for text).</summary>
+    Sharp,
+
+    /// <summary>Anime, drawings and digital art.</summary>
+    Anime,
 }
 
 /// <summary>Where inference runs. <see cref="Auto"/> prefers a GPU and falls back to the CPU.</summary>
@@ -27,7 +34,14 @@ public sealed record UpscaleOptions
     /// <summary>Output size over input size, 1 to 8, fractional factors included.</summary>
     public double Scale { get; init; } = 4.0;
 
+    /// <summary>The family of models to use; the catalog's first model of this kind at each scale runs.</summary>
     public ModelKind Model { get; init; } = ModelKind.General;
+
+    /// <summary>
+    /// A specific catalog entry (see <see cref="IUpscaler.Models"/>); when set it wins over <see cref="Model"/>,
+    /// and that model alone runs, as many passes as the factor needs.
+    /// </summary>
+    public string? ModelId { get; init; }
 
     /// <summary>0 keeps grain and texture, 1 removes noise and compression artifacts strongly.</summary>
     public double Denoise { get; init; } = 0.5;
@@ -49,6 +63,8 @@ public sealed record UpscaleOptions
             throw new InvalidOptionsException($"denoise {Denoise} is out of range: use a strength from 0 to 1");
         if (!Enum.IsDefined(Model))
             throw new InvalidOptionsException($"unknown model kind {Model}");
+        if (ModelId is { } id && string.IsNullOrWhiteSpace(id))
+            throw new InvalidOptionsException("the model id is empty");
         if (!Enum.IsDefined(Device))
             throw new InvalidOptionsException($"unknown device {Device}");
         if (TileSize is int t && t != 0 && (t < MinTileSize || t > MaxTileSize))

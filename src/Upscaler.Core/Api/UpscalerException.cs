@@ -20,3 +20,17 @@ public sealed class DeviceUnavailableException(string message, Exception? inner 
 
 /// <summary>The input or the output it would produce is beyond the stated size limits.</summary>
 public sealed class ImageTooLargeException(string message) : UpscalerException(message);
+
+/// <summary>ONNX Runtime failed while running a model (the message says which, where and why, in one line).</summary>
+public class InferenceFailedException(string message, string reason, Exception? inner = null) : UpscalerException(message, inner)
+{
+    /// <summary>ONNX Runtime's own reason, first line only.</summary>
+    public string Reason { get; } = reason;
+}
+
+/// <summary>
+/// The device ran out of memory for a tile. The engine answers it by retrying with smaller tiles, and
+/// lets it through only when tiles are already as small as is sensible.
+/// </summary>
+public sealed class OutOfDeviceMemoryException(string message, string reason, Exception? inner = null)
+    : InferenceFailedException(message, reason, inner);

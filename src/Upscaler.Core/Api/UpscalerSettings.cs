@@ -7,6 +7,12 @@ public sealed class UpscalerSettings
     public string ModelsDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "models");
 
     /// <summary>
+    /// The per-user models folder that <c>upscaler models add</c> writes and every front end lists
+    /// (see <see cref="UserModelsFolder"/>); null lists no user models.
+    /// </summary>
+    public string? UserModelsDirectory { get; set; } = UserModelsFolder.Default();
+
+    /// <summary>
     /// Memory one tile's inference may use when tiles are sized automatically. 256 MiB gives 560 px tiles
     /// for the x4 models: within 3% of the speed of one whole-image pass, and ONNX Runtime's arena (which
     /// rounds its blocks up) then stays near 370 MB, so a 3000x2000 photo upscales x4 in well under 1 GB.
@@ -25,6 +31,12 @@ public sealed class UpscalerSettings
     /// which real GPUs take, run and be checked on machines without one.
     /// </summary>
     internal bool FixedTileShapesOnCpu { get; set; }
+
+    /// <summary>
+    /// Only for tests: CPU sessions share one arena capped at this many bytes, so running out of memory,
+    /// and the engine's answer to it (smaller tiles), can be tested for real on any machine.
+    /// </summary>
+    internal long? CpuArenaLimitBytes { get; set; }
 
     /// <summary>Threads ONNX Runtime uses inside one inference on the CPU; 0 lets it choose (one per physical core).</summary>
     public int CpuThreads { get; set; }

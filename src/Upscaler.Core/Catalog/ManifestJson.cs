@@ -24,9 +24,13 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("output")] public TensorJson? Output { get; set; }
     [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }
     [JsonPropertyName("receptiveField")] public int? ReceptiveField { get; set; }
+    [JsonPropertyName("overlap")] public int? Overlap { get; set; }
     [JsonPropertyName("features")] public int? Features { get; set; }
     [JsonPropertyName("flopsPerPixel")] public double? FlopsPerPixel { get; set; }
     [JsonPropertyName("description")] public string? Description { get; set; }
+    [JsonPropertyName("architecture")] public string? Architecture { get; set; }
+    [JsonPropertyName("licence")] public string? Licence { get; set; }
+    [JsonPropertyName("source")] public string? Source { get; set; }
 }
 
 internal sealed class FileRefJson
@@ -41,6 +45,7 @@ internal sealed class TensorJson
     [JsonPropertyName("layout")] public string? Layout { get; set; }
     [JsonPropertyName("channels")] public int? Channels { get; set; }
     [JsonPropertyName("range")] public float[]? Range { get; set; }
+    [JsonPropertyName("order")] public string? Order { get; set; }
 }
 
 internal sealed class DenoiseJson

@@ -1,26 +1,42 @@
-using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Upscaler.Core.Catalog;
 
 /// <summary>
-/// Reads <c>manifest.json</c> once and answers which models exist. It checks the manifest's
-/// structure; the model files themselves are verified when a session loads them.
+/// Every model the engine can run, read once from up to three manifests, in this order of precedence:
+/// our own (<c>models/manifest.json</c>, required), the bundled open models (<c>models/open/manifest.json</c>,
+/// present when they were fetched) and the user's (<see cref="UpscalerSettings.UserModelsDirectory"/>).
+/// A kind resolves to its first model at each scale in that order, so our own models stay the default.
+/// A broken user catalog is reported and skipped: it must not take the shipped models down with it.
 /// </summary>
 internal sealed class ModelCatalog
 {
     public const string ManifestFileName = "manifest.json";
+    public const string BundledFolderName = "open";
 
     private readonly string _directory;
+    private readonly string? _userDirectory;
+    private readonly ILogger _logger;
     private readonly Lazy<IReadOnlyList<ModelDescriptor>> _models;
 
-    public ModelCatalog(UpscalerSettings settings)
+    public ModelCatalog(UpscalerSettings settings, ILogger<ModelCatalog>? logger = null)
     {
-        _directory = Path.GetFullPath(settings.ModelsDirectory);
+        _directory = Normalise(settings.ModelsDirectory);
+        _userDirectory = settings.UserModelsDirectory is { Length: > 0 } user ? Normalise(user) : null;
+        _logger = logger ?? NullLogger<ModelCatalog>.Instance;
         // Lazy caches a failure too: a broken manifest reports the same clear error on every call.
         _models = new Lazy<IReadOnlyList<ModelDescriptor>>(Load);
     }
 
+    /// <summary>The shipped models folder (holding <c>manifest.json</c>).</summary>
     public string Directory => _directory;
+
+    public string? UserDirectory => _userDirectory;
+
+    public string ManifestPath => Path.Combine(_directory, ManifestFileName);
+
+    public string BundledManifestPath => Path.Combine(_directory, BundledFolderName, ManifestFileName);
 
     public IReadOnlyList<ModelDescriptor> Models => _models.Value;
 
@@ -32,112 +48,59 @@ internal sealed class ModelCatalog
         Models.FirstOrDefault(m => m.Kind == kind && m.Scale == scale)
         ?? throw new ModelCatalogException($"no {KindName(kind)} model at x{scale} in {ManifestPath}");
 
-    public string ManifestPath => Path.Combine(_directory, ManifestFileName);
+    /// <summary>The entry with this id, or a one-line error listing what there is.</summary>
+    public ModelDescriptor GetById(string id) =>
+        Models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ModelCatalogException(
+            $"no model with id \"{id}\" is installed (installed: {string.Join(", ", Models.Select(m => m.Id))})");
+
+    /// <summary>The folder a descriptor's manifest lives in, for paths shown relative to it.</summary>
+    public string DirectoryOf(ModelDescriptor model) => model.Origin switch
+    {
+        ModelOrigin.Bundled => Path.Combine(_directory, BundledFolderName),
+        ModelOrigin.User => _userDirectory!,
+        _ => _directory,
+    };
 
     public static string KindName(ModelKind kind) => kind.ToString().ToLowerInvariant();
 
+    /// <summary>Full path without a trailing separator, so "models/" and "models" name the same folder.</summary>
+    public static string Normalise(string directory) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+
     private IReadOnlyList<ModelDescriptor> Load()
     {
-        string path = ManifestPath;
-        if (!File.Exists(path))
-            throw new ModelCatalogException($"model catalog not found: {path}");
+        var models = new List<ModelDescriptor>(ManifestReader.Read(ManifestPath, ModelOrigin.Shipped));
+        if (File.Exists(BundledManifestPath))
+            AddUnique(models, ManifestReader.Read(BundledManifestPath, ModelOrigin.Bundled), BundledManifestPath, strict: true);
 
-        ManifestJson? manifest;
-        try
+        string? userManifest = _userDirectory is null ? null : Path.Combine(_userDirectory, ManifestFileName);
+        if (userManifest is not null && File.Exists(userManifest))
         {
-            manifest = JsonSerializer.Deserialize<ManifestJson>(File.ReadAllText(path));
+            try
+            {
+                AddUnique(models, ManifestReader.Read(userManifest, ModelOrigin.User), userManifest, strict: false);
+            }
+            catch (ModelCatalogException e)
+            {
+                _logger.LogWarning("your models are not listed: {Reason}", e.Message);
+            }
         }
-        catch (JsonException e)
-        {
-            throw new ModelCatalogException($"model catalog {path} is not valid JSON: {e.Message}", e);
-        }
-        catch (IOException e)
-        {
-            throw new ModelCatalogException($"model catalog {path} cannot be read: {e.Message}", e);
-        }
-
-        if (manifest?.Models is null)
-            throw new ModelCatalogException($"model catalog {path} has no \"models\" list");
-        if (manifest.FormatVersion is int v && v != 1)
-            throw new ModelCatalogException($"model catalog {path} has format version {v}; this engine reads version 1");
-
-        var models = new List<ModelDescriptor>();
-        for (int i = 0; i < manifest.Models.Count; i++)
-        {
-            var entry = manifest.Models[i] ?? throw Invalid(i, null, "is empty");
-            models.Add(ToDescriptor(i, entry));
-        }
-
-        var duplicate = models.GroupBy(m => m.Id).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
-            throw new ModelCatalogException($"model catalog {path} lists the id \"{duplicate.Key}\" more than once");
         return models;
     }
 
-    private ModelDescriptor ToDescriptor(int index, ManifestEntryJson e)
+    private void AddUnique(List<ModelDescriptor> models, IReadOnlyList<ModelDescriptor> more, string manifest, bool strict)
     {
-        string id = Required(index, e.Id, e.Id, "id");
-        if (!Enum.TryParse<ModelKind>(e.Kind, ignoreCase: true, out var kind) || int.TryParse(e.Kind, out _))
-            throw Invalid(index, id, $"has kind \"{e.Kind}\"; expected general, face or text");
-        int scale = e.Scale ?? throw Invalid(index, id, "has no scale");
-        if (scale is < 1 or > 8)
-            throw Invalid(index, id, $"has scale {scale}; expected an integer from 1 to 8");
-        string file = ResolveFile(index, id, Required(index, id, e.File, "file"));
-        string sha = RequireSha(index, id, e.Sha256);
-        string? fp16File = e.Fp16?.File is { } f ? ResolveFile(index, id, f) : null;
-        string? fp16Sha = fp16File is null ? null : RequireSha(index, id, e.Fp16!.Sha256);
-        string? int8File = e.Int8?.File is { } q ? ResolveFile(index, id, q) : null;
-        string? int8Sha = int8File is null ? null : RequireSha(index, id, e.Int8!.Sha256);
-
-        var input = e.Input ?? throw Invalid(index, id, "has no input description");
-        var output = e.Output ?? throw Invalid(index, id, "has no output description");
-        foreach (var (t, what) in new[] { (input, "input"), (output, "output") })
+        foreach (var model in more)
         {
-            if (t.Layout is not null && t.Layout != "NCHW")
-                throw Invalid(index, id, $"has {what} layout {t.Layout}; only NCHW is supported");
-            if (t.Channels is int c && c != 3)
-                throw Invalid(index, id, $"has {c} {what} channels; only RGB (3) is supported");
+            if (models.All(m => !string.Equals(m.Id, model.Id, StringComparison.OrdinalIgnoreCase)))
+            {
+                models.Add(model);
+                continue;
+            }
+            string problem = $"model catalog {manifest} repeats the id \"{model.Id}\" of an installed model";
+            if (strict)
+                throw new ModelCatalogException(problem);
+            _logger.LogWarning("{Problem}; that entry is skipped", problem);
         }
-        float[] range = input.Range ?? [0f, 1f];
-        if (range.Length != 2 || !(range[1] > range[0]))
-            throw Invalid(index, id, "has an input range that is not [min, max]");
-        if (output.Range is { } outRange && !outRange.SequenceEqual(range))
-            throw Invalid(index, id, "has an output range different from its input range");
-
-        int receptiveField = e.ReceptiveField ?? throw Invalid(index, id, "has no receptiveField");
-        if (receptiveField is < 0 or > 512)
-            throw Invalid(index, id, $"has receptiveField {receptiveField}; expected 0 to 512");
-
-        return new ModelDescriptor(
-            id, kind, scale, file, sha, fp16File, fp16Sha, int8File, int8Sha,
-            Required(index, id, input.Name, "input name"),
-            Required(index, id, output.Name, "output name"),
-            range[0], range[1],
-            e.Denoise?.Input,
-            receptiveField,
-            e.Features is int features and > 0 ? features : 64,
-            e.FlopsPerPixel is double flops and > 0 ? flops : null,
-            e.Description ?? "");
     }
-
-    private string ResolveFile(int index, string id, string relative)
-    {
-        string full = Path.GetFullPath(Path.Combine(_directory, relative));
-        if (!full.StartsWith(_directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw Invalid(index, id, $"has file \"{relative}\" outside the models folder");
-        return full;
-    }
-
-    private string RequireSha(int index, string id, string? sha)
-    {
-        if (sha is null || sha.Length != 64 || !sha.All(Uri.IsHexDigit))
-            throw Invalid(index, id, "has no valid sha256 (64 hex digits)");
-        return sha.ToLowerInvariant();
-    }
-
-    private string Required(int index, string? id, string? value, string what) =>
-        string.IsNullOrWhiteSpace(value) ? throw Invalid(index, id, $"has no {what}") : value;
-
-    private ModelCatalogException Invalid(int index, string? id, string problem) =>
-        new($"model catalog {ManifestPath}: entry {index}{(id is null ? "" : $" (\"{id}\")")} {problem}");
 }

@@ -1,27 +1,60 @@
 namespace Upscaler.Core.Catalog;
 
+/// <summary>One file of a model (the float32 network or a copy of it) and the SHA-256 it must have.</summary>
+internal sealed record ModelFile(string Path, string Sha256);
+
+/// <summary>
+/// How tiles of a model are cut. <see cref="Blended"/> false: every tile is padded by <see cref="Margin"/>,
+/// the model's receptive field, and the result equals one whole-image pass. True: the receptive field is
+/// too large (or unbounded) for that, so tiles overlap by <see cref="Margin"/> and are cross-faded.
+/// </summary>
+internal readonly record struct ModelTiling(int Margin, bool Blended)
+{
+    public static ModelTiling Exact(int receptiveField) => new(receptiveField, false);
+
+    public static ModelTiling Overlapped(int overlap) => new(overlap, true);
+}
+
 /// <summary>Everything the engine needs to know about one model, read from its manifest entry.</summary>
 internal sealed record ModelDescriptor(
     string Id,
     ModelKind Kind,
     int Scale,
-    string FilePath,
-    string Sha256,
-    string? Fp16FilePath,
-    string? Fp16Sha256,
-    string? Int8FilePath,
-    string? Int8Sha256,
+    ModelFile Float32,
+    ModelFile? Fp16,
+    ModelFile? Int8,
     string InputName,
     string OutputName,
     float RangeMin,
     float RangeMax,
+    ChannelOrder Order,
     string? DenoiseInputName,
-    int ReceptiveField,
+    ModelTiling Tiling,
     int Features,
     double? FlopsPerPixel,
-    string Description)
+    string Description,
+    ModelOrigin Origin = ModelOrigin.Shipped,
+    string? Architecture = null,
+    string? Licence = null,
+    string? Source = null)
 {
-    public ModelInfo ToInfo(string modelsDirectory) =>
-        new(Id, Kind, Scale, Path.GetRelativePath(modelsDirectory, FilePath), Description, FlopsPerPixel,
-            Int8FilePath is null ? null : Path.GetRelativePath(modelsDirectory, Int8FilePath));
+    /// <summary>The float32 file: what the manifest's <c>file</c> names.</summary>
+    public string FilePath => Float32.Path;
+
+    public bool HasDenoise => DenoiseInputName is not null;
+
+    /// <summary>The receptive-field margin for exact tiling (0 for blended models, which use <see cref="ModelTiling.Margin"/> as overlap).</summary>
+    public int ReceptiveField => Tiling.Blended ? 0 : Tiling.Margin;
+
+    public ModelInfo ToInfo(string manifestDirectory) =>
+        new(Id, Kind, Scale, System.IO.Path.GetRelativePath(manifestDirectory, FilePath), Description, FlopsPerPixel,
+            Int8 is null ? null : System.IO.Path.GetRelativePath(manifestDirectory, Int8.Path))
+        {
+            Origin = Origin,
+            HasDenoise = HasDenoise,
+            Architecture = Architecture,
+            Licence = Licence,
+            Source = Source,
+            Overlap = Tiling.Blended ? Tiling.Margin : null,
+        };
 }

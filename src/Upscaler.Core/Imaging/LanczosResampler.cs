@@ -1,109 +1,107 @@
 namespace Upscaler.Core.Imaging;
 
 /// <summary>
-/// Separable Lanczos-3 resampling, widened when shrinking so it also filters aliasing. Used to land
-/// on the exact requested size after the model passes (e.g. x4 then down to x3).
+/// Separable Lanczos-3 resampling (<see cref="LanczosKernel"/>) that streams: it is the last model
+/// pass's destination, takes the pass's blocks as they come, and as soon as a source row is complete
+/// resamples it horizontally; each destination row is written out once every source row it reads is in.
+/// So a x3 upscale never holds the x4 model output whole, only about one row of tiles of it (plus a few
+/// resampled rows), which keeps a 3000x2000 photo's x3 inside the same memory as its x4.
 /// </summary>
-internal static class LanczosResampler
+internal sealed class LanczosResampler : IPlaneWriter
 {
-    private const int Lobes = 3;
+    private readonly IPlaneWriter _destination;
+    private readonly LanczosKernel _horizontal;
+    private readonly LanczosKernel _vertical;
+    private readonly int _channels;
+    private readonly float[]?[] _rows;      // source rows still being filled (planar: channel after channel)
+    private readonly float[]?[] _wide;      // source rows resampled to the destination width
+    private readonly int[] _filled;         // samples written per source row
+    private int _nextSource;                // first source row not yet resampled horizontally
+    private int _nextOutput;                // first destination row not yet written
 
-    public static void Resize(ImagePlanes source, IPlaneWriter destination)
+    public LanczosResampler(int channels, int sourceWidth, int sourceHeight, IPlaneWriter destination)
     {
-        int dstW = destination.Width, dstH = destination.Height;
-        var horizontal = Weights.For(source.Width, dstW);
-        var vertical = Weights.For(source.Height, dstH);
+        _channels = channels;
+        Width = sourceWidth;
+        Height = sourceHeight;
+        _destination = destination;
+        _horizontal = LanczosKernel.For(sourceWidth, destination.Width);
+        _vertical = LanczosKernel.For(sourceHeight, destination.Height);
+        _rows = new float[]?[sourceHeight];
+        _wide = new float[]?[sourceHeight];
+        _filled = new int[sourceHeight];
+    }
 
-        // Horizontal pass into a buffer of source height x destination width.
-        var wide = new ImagePlanes(source.Channels, dstW, source.Height);
-        Parallel.For(0, source.Channels * source.Height, row =>
-        {
-            int c = row / source.Height, y = row % source.Height;
-            var src = source.Data.AsSpan(c * source.PlaneSize + y * source.Width, source.Width);
-            var dst = wide.Data.AsSpan(c * wide.PlaneSize + y * dstW, dstW);
-            for (int x = 0; x < dstW; x++)
-                dst[x] = horizontal.Apply(x, src);
-        });
+    /// <summary>Resamples a whole image into <paramref name="destination"/>.</summary>
+    public static void Resize(ImagePlanes source, IPlaneWriter destination) =>
+        new LanczosResampler(source.Channels, source.Width, source.Height, destination)
+            .Write(0, 0, source.Width, source.Height, source.Data, new PlanarLayout(0, source.Width, source.PlaneSize));
 
-        // Vertical pass, one destination row (all channels) at a time, accumulating whole source rows.
-        Parallel.For(0, dstH, () => new float[source.Channels * dstW], (y, _, row) =>
+    public int Width { get; }
+    public int Height { get; }
+
+    public void Write(int x, int y, int width, int height, ReadOnlySpan<float> source, in PlanarLayout layout)
+    {
+        for (int row = 0; row < height; row++)
         {
-            var taps = vertical.Taps(y);
-            int first = vertical.First(y);
-            for (int c = 0; c < source.Channels; c++)
+            var buffer = _rows[y + row] ??= new float[_channels * Width];
+            for (int c = 0; c < _channels; c++)
+                source.Slice(layout.Offset + c * layout.PlaneStride + row * layout.RowStride, width)
+                    .CopyTo(buffer.AsSpan(c * Width + x, width));
+            _filled[y + row] += width;
+        }
+        Advance();
+    }
+
+    private void Advance()
+    {
+        int complete = _nextSource;
+        while (complete < Height && _filled[complete] >= Width)
+            complete++;
+        if (complete == _nextSource)
+            return;
+
+        int dstW = _destination.Width;
+        Parallel.For(_nextSource, complete, y =>
+        {
+            var src = _rows[y]!;
+            var wide = new float[_channels * dstW];
+            for (int c = 0; c < _channels; c++)
             {
-                var plane = wide.Data.AsSpan(c * wide.PlaneSize, wide.PlaneSize);
-                var output = row.AsSpan(c * dstW, dstW);
-                output.Clear();
-                for (int t = 0; t < taps.Length; t++)
-                {
-                    var input = plane.Slice(Math.Clamp(first + t, 0, source.Height - 1) * dstW, dstW);
-                    float w = taps[t];
-                    for (int x = 0; x < dstW; x++)
-                        output[x] += w * input[x];
-                }
+                var line = src.AsSpan(c * Width, Width);
+                var output = wide.AsSpan(c * dstW, dstW);
+                for (int x = 0; x < dstW; x++)
+                    output[x] = _horizontal.Apply(x, line);
             }
-            destination.Write(0, y, dstW, 1, row, new PlanarLayout(0, dstW, dstW));
+            _wide[y] = wide;
+            _rows[y] = null;
+        });
+        _nextSource = complete;
+
+        // Destination rows whose every tap is in (rows complete in order, so the last tap is enough).
+        int ready = _nextOutput;
+        while (ready < _destination.Height && _vertical.LastSource(ready) < _nextSource)
+            ready++;
+        Parallel.For(_nextOutput, ready, () => new float[_channels * dstW], (y, _, row) =>
+        {
+            var taps = _vertical.Taps(y);
+            int first = _vertical.First(y);
+            row.AsSpan().Clear();
+            for (int t = 0; t < taps.Length; t++)
+            {
+                var input = _wide[_vertical.SourceIndex(first + t)]!;
+                float w = taps[t];
+                for (int i = 0; i < row.Length; i++)
+                    row[i] += w * input[i];
+            }
+            _destination.Write(0, y, dstW, 1, row, new PlanarLayout(0, dstW, dstW));
             return row;
         }, _ => { });
-    }
+        _nextOutput = ready;
 
-    private static double Kernel(double x)
-    {
-        x = Math.Abs(x);
-        if (x < 1e-9)
-            return 1.0;
-        if (x >= Lobes)
-            return 0.0;
-        double px = Math.PI * x;
-        return Lobes * Math.Sin(px) * Math.Sin(px / Lobes) / (px * px);
-    }
-
-    /// <summary>Per-output-index taps: first source index and normalised weights, edges clamped.</summary>
-    private sealed class Weights
-    {
-        private readonly int[] _first;
-        private readonly float[][] _taps;
-
-        private Weights(int[] first, float[][] taps)
-        {
-            _first = first;
-            _taps = taps;
-        }
-
-        public static Weights For(int sourceLength, int destinationLength)
-        {
-            double ratio = (double)sourceLength / destinationLength;
-            double filterScale = Math.Max(1.0, ratio);
-            double support = Lobes * filterScale;
-            var first = new int[destinationLength];
-            var taps = new float[destinationLength][];
-            for (int i = 0; i < destinationLength; i++)
-            {
-                double centre = (i + 0.5) * ratio - 0.5;
-                int lo = (int)Math.Floor(centre - support) + 1, hi = (int)Math.Floor(centre + support);
-                var w = new double[hi - lo + 1];
-                double sum = 0;
-                for (int j = lo; j <= hi; j++)
-                    sum += w[j - lo] = Kernel((j - centre) / filterScale);
-                first[i] = lo;
-                taps[i] = w.Select(v => (float)(v / sum)).ToArray();
-            }
-            return new Weights(first, taps);
-        }
-
-        public int First(int index) => _first[index];
-
-        public float[] Taps(int index) => _taps[index];
-
-        public float Apply(int index, ReadOnlySpan<float> line)
-        {
-            var taps = _taps[index];
-            int first = _first[index];
-            float sum = 0f;
-            for (int t = 0; t < taps.Length; t++)
-                sum += taps[t] * line[Math.Clamp(first + t, 0, line.Length - 1)];
-            return sum;
-        }
+        // Resampled rows no later destination row reads are dropped.
+        int stillNeeded = _nextOutput < _destination.Height ? _vertical.FirstSource(_nextOutput) : Height;
+        for (int y = 0; y < Math.Min(stillNeeded, _nextSource); y++)
+            _wide[y] = null;
     }
 }

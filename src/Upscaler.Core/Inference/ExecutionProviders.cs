@@ -30,7 +30,35 @@ internal static class ExecutionProviders
         };
         if (settings.CpuThreads > 0)
             options.IntraOpNumThreads = settings.CpuThreads;
+        if (settings.CpuArenaLimitBytes is long limit)
+        {
+            LimitedCpuArena.Register(limit);
+            options.AddSessionConfigEntry("session.use_env_allocators", "1");
+        }
         return options;
+    }
+
+    /// <summary>
+    /// A process-wide CPU arena with a hard size limit, shared by the sessions that opt in: how tests make
+    /// ONNX Runtime run out of memory for real (the limit is fixed by the first caller).
+    /// </summary>
+    private static class LimitedCpuArena
+    {
+        private static readonly object Gate = new();
+        private static bool _registered;
+
+        public static void Register(long limit)
+        {
+            lock (Gate)
+            {
+                if (_registered)
+                    return;
+                using var memory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+                using var arena = new OrtArenaCfg((uint)limit, arenaExtendStrategy: 1, initialChunkSizeBytes: -1, maxDeadBytesPerChunk: -1);
+                OrtEnv.Instance().CreateAndRegisterAllocator(memory, arena);
+                _registered = true;
+            }
+        }
     }
 
     /// <summary>Session options for DirectML; throws <see cref="DeviceUnavailableException"/> when it cannot load.</summary>

@@ -42,7 +42,7 @@ internal sealed class ModelSession : IDisposable
     public int? FixedTile { get; }
 
     /// <summary>A tile's edge plus the receptive-field margin on both sides: what the model is fed.</summary>
-    private static int Window(int tile, ModelDescriptor model) => tile + 2 * model.ReceptiveField;
+    private static int Window(int tile, ModelDescriptor model) => tile + 2 * model.Tiling.Margin;
 
     /// <summary>Loads and checks a verified model file; errors name the file.</summary>
     /// <param name="fixedTile">Pin the input to one tile shape (see <see cref="FixedTile"/>); null keeps it free.</param>
@@ -119,6 +119,10 @@ internal sealed class ModelSession : IDisposable
             {
                 throw new OperationCanceledException("inference was cancelled", cancellationToken);
             }
+            catch (OnnxRuntimeException e)
+            {
+                throw InferenceFailure.From(e, Model, Device, height, width);
+            }
 
             using (outputs)
             {
@@ -126,7 +130,7 @@ internal sealed class ModelSession : IDisposable
                 long expectedH = (long)height * Model.Scale, expectedW = (long)width * Model.Scale;
                 if (shape is not [1, 3, var h, var w] || h != expectedH || w != expectedW)
                     throw new ModelCatalogException(
-                        $"model file {Model.FilePath} produced an output of shape [{string.Join(", ", shape)}], expected [1, 3, {expectedH}, {expectedW}]");
+                        $"model file {File} produced an output of shape [{string.Join(", ", shape)}], expected [1, 3, {expectedH}, {expectedW}]");
                 consume(outputs[0].GetTensorDataAsSpan<float>());
             }
         }
@@ -181,7 +185,7 @@ internal sealed class ModelSession : IDisposable
     /// <summary>A tiny probe run: a model whose real scale differs from its manifest entry must not slip through.</summary>
     private void CheckScale(string file)
     {
-        int probe = FixedTile is int tile ? Window(tile, Model) : 8;
+        int probe = FixedTile is int tile ? Window(tile, Model) : 16;
         try
         {
             Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None);
@@ -190,9 +194,9 @@ internal sealed class ModelSession : IDisposable
         {
             throw new ModelCatalogException($"model file {file} does not upscale by x{Model.Scale} as its manifest entry \"{Model.Id}\" says");
         }
-        catch (OnnxRuntimeException e)
+        catch (InferenceFailedException e)
         {
-            throw new ModelCatalogException($"model file {file} fails to run: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"model file {file} fails to run: {e.Reason}", e);
         }
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Upscaler.Core.Catalog;
 using Upscaler.Core.Imaging;
 using Upscaler.Core.Inference;
@@ -10,10 +12,17 @@ namespace Upscaler.Core.Pipeline;
 /// passes, load their sessions (verifying the files) before touching pixels, fill transparent colour,
 /// run the colour passes and the alpha passes tile by tile, and resample to the exact size.
 /// </summary>
-internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions, UpscalerSettings settings) : IUpscaler
+internal sealed class UpscaleEngine(
+    ModelCatalog catalog,
+    SessionCache sessions,
+    DeviceSelector devices,
+    TileSizer tiles,
+    ILogger<UpscaleEngine>? logger = null) : IUpscaler
 {
+    private readonly ILogger _logger = logger ?? NullLogger<UpscaleEngine>.Instance;
+
     public IReadOnlyList<ModelInfo> Models =>
-        catalog.Models.Select(m => m.ToInfo(catalog.Directory)).ToList();
+        catalog.Models.Select(m => m.ToInfo(catalog.DirectoryOf(m))).ToList();
 
     public Task<PixelImage> UpscaleAsync(
         PixelImage input,
@@ -66,23 +75,16 @@ internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions,
     /// <summary>Resolves the model chain and opens every session first, so a bad model fails before any work.</summary>
     private List<TiledPass> PlanPasses(PixelImage input, UpscaleOptions options)
     {
-        var scales = catalog.ScalesFor(options.Model);
-        if (scales.Count == 0)
-        {
-            var kinds = catalog.Models.Select(m => ModelCatalog.KindName(m.Kind)).Distinct();
-            throw new ModelCatalogException(
-                $"no {ModelCatalog.KindName(options.Model)} model is installed (catalog {catalog.ManifestPath} has: {string.Join(", ", kinds)})");
-        }
-
+        var device = devices.Resolve(options.Device);
         var passes = new List<TiledPass>();
         int width = input.Width, height = input.Height;
-        foreach (int scale in ScalePlan.Choose(scales, options.Scale))
+        foreach (var model in ModelChain(options))
         {
-            var session = sessions.Get(catalog.Get(options.Model, scale), options.Device, options.TileSize);
-            int tileSize = TileSizer.Resolve(options.TileSize, session.Model, settings.TileMemoryBudgetBytes);
-            passes.Add(new TiledPass(session, width, height, tileSize));
-            width *= scale;
-            height *= scale;
+            var tile = tiles.Choose(model, device, options.TileSize);
+            var session = sessions.Get(model, device, tile.Pinned ? tile.Edge : null);
+            passes.Add(TiledPass.Create(session, width, height, tile.Edge));
+            width *= model.Scale;
+            height *= model.Scale;
             if ((long)width * height * 3 > Array.MaxLength)
                 throw new ImageTooLargeException($"a x{options.Scale} upscale of {input.Width}x{input.Height} needs a working image beyond memory limits");
         }
@@ -90,26 +92,76 @@ internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions,
     }
 
     /// <summary>
+    /// The models to run in order. A model id means that model alone, repeated as the factor needs; a
+    /// kind means the chain of its scales (largest first) that reaches the factor with the least excess.
+    /// </summary>
+    private IEnumerable<ModelDescriptor> ModelChain(UpscaleOptions options)
+    {
+        if (options.ModelId is { } id)
+        {
+            var model = catalog.GetById(id);
+            return ScalePlan.Choose([model.Scale], options.Scale).Select(_ => model);
+        }
+        var scales = catalog.ScalesFor(options.Model);
+        if (scales.Count == 0)
+        {
+            var kinds = catalog.Models.Select(m => ModelCatalog.KindName(m.Kind)).Distinct();
+            throw new ModelCatalogException(
+                $"no {ModelCatalog.KindName(options.Model)} model is installed (installed kinds: {string.Join(", ", kinds)})");
+        }
+        return ScalePlan.Choose(scales, options.Scale).Select(scale => catalog.Get(options.Model, scale));
+    }
+
+    /// <summary>
     /// Runs the passes in order; only the first sees the user's denoise strength, since later passes
     /// read the first's already-clean output. The last pass writes straight into the output when its
-    /// size is already exact; otherwise its result is resampled there.
+    /// size is already exact; otherwise it streams through the resampler into it.
     /// </summary>
-    private static void RunChain(List<TiledPass> passes, ImagePlanes source, float denoise, IPlaneWriter output, TileCounter counter, CancellationToken cancellationToken)
+    private void RunChain(List<TiledPass> passes, ImagePlanes source, float denoise, IPlaneWriter output, TileCounter counter, CancellationToken cancellationToken)
     {
         for (int i = 0; i < passes.Count; i++)
         {
-            var pass = passes[i];
-            int width = pass.Width * pass.Scale, height = pass.Height * pass.Scale;
+            int width = passes[i].Width * passes[i].Scale, height = passes[i].Height * passes[i].Scale;
             bool last = i == passes.Count - 1;
-            bool exact = last && width == output.Width && height == output.Height;
-            IPlaneWriter destination = exact ? output : new ImagePlanes(3, width, height);
-            pass.Run(source, i == 0 ? denoise : 0f, destination, counter.TileDone, cancellationToken);
-            if (exact)
-                return; // the model wrote the output itself
-            source = (ImagePlanes)destination;
+            bool exact = width == output.Width && height == output.Height;
+            IPlaneWriter Destination() => !last ? new ImagePlanes(3, width, height)
+                : exact ? output
+                : new LanczosResampler(3, width, height, output);
+            (passes[i], var written) = RunSplittingOnOutOfMemory(passes[i], source, i == 0 ? denoise : 0f, Destination, counter, cancellationToken);
+            if (!last)
+                source = (ImagePlanes)written;
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        LanczosResampler.Resize(source, output);
+    }
+
+    /// <summary>
+    /// Runs a pass; when the device runs out of memory, retries the whole pass with tiles half the size
+    /// (chaiNNer's split-on-out-of-memory), down to <see cref="TileSizer.MinAutomaticEdge"/>. Returns the
+    /// pass that succeeded, so the alpha chain starts from the tile size that fits, and the destination it
+    /// wrote (a fresh one per try: a streaming resampler must see every row exactly once).
+    /// </summary>
+    private (TiledPass, IPlaneWriter) RunSplittingOnOutOfMemory(TiledPass pass, ImagePlanes source, float denoise, Func<IPlaneWriter> destination,
+        TileCounter counter, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int before = counter.Done;
+            var written = destination();
+            try
+            {
+                pass.Run(source, denoise, written, counter.TileDone, cancellationToken);
+                return (pass, written);
+            }
+            catch (OutOfDeviceMemoryException e) when (TileSizer.Smaller(pass.Session.Model, pass.TileSize, pass.Width, pass.Height) is int smaller)
+            {
+                var model = pass.Session.Model;
+                _logger.LogWarning("out of memory with {Edge} px tiles; retrying {Model} with {Smaller} px tiles ({Reason})",
+                    pass.TileSize == 0 ? Math.Max(pass.Width, pass.Height) : pass.TileSize, model.Id, smaller, e.Reason);
+                var session = pass.Session.FixedTile is null ? pass.Session : sessions.Get(model, pass.Session.Device, smaller);
+                var retry = TiledPass.Create(session, pass.Width, pass.Height, smaller);
+                counter.Replan(counter.Done - before, pass.TileCount, retry.TileCount);
+                pass = retry;
+            }
+        }
     }
 
     private static int? ConstantValue(PixelImage image)
@@ -124,13 +176,23 @@ internal sealed class UpscaleEngine(ModelCatalog catalog, SessionCache sessions,
 
     private sealed class TileCounter(int total, IProgress<UpscaleProgress>? progress)
     {
-        private int _done;
+        private int _total = total;
 
-        public void Report() => progress?.Report(new UpscaleProgress(_done, total));
+        public int Done { get; private set; }
+
+        public void Report() => progress?.Report(new UpscaleProgress(Done, _total));
 
         public void TileDone()
         {
-            _done++;
+            Done++;
+            Report();
+        }
+
+        /// <summary>A pass restarts with a different tile count: its finished tiles no longer count.</summary>
+        public void Replan(int doneInPass, int oldCount, int newCount)
+        {
+            Done -= doneInPass;
+            _total += newCount - oldCount;
             Report();
         }
     }
