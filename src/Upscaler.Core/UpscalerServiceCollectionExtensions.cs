@@ -24,6 +24,7 @@ public static class UpscalerServiceCollectionExtensions
         services.TryAddSingleton<TileSizer>();
         services.TryAddSingleton<SessionCache>();
         services.TryAddSingleton<IUpscaler, UpscaleEngine>();
+        services.TryAddSingleton<IModelRegistry, ModelRegistry>();
         return services;
     }
 }

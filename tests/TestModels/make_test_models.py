@@ -115,6 +115,23 @@ def build_deep(scale: int, depth: int, features: int) -> onnx.ModelProto:
     return finish(nodes, "deep", inits, with_denoise=False)
 
 
+def build_global_context(scale: int) -> onnx.ModelProto:
+    """Nearest upsampling scaled by a squeeze-and-excitation gate (global average pooling), as Real-CUGAN
+    has: every output pixel depends on the whole image, so its receptive field is unbounded."""
+    inits = [
+        numpy_helper.from_array(np.array([1.0, 1.0, scale, scale], np.float32), "scales"),
+        numpy_helper.from_array(np.full((3, 3, 1, 1), 0.5, np.float32), "w_gate"),
+    ]
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["image"], ["mean"]),
+        helper.make_node("Conv", ["mean", "w_gate"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["gate"]),
+        helper.make_node("Mul", ["image", "gate"], ["gated"]),
+        helper.make_node("Resize", ["gated", "", "scales"], ["upscaled"], mode="nearest"),
+    ]
+    return finish(nodes, "global-context", inits, with_denoise=False)
+
+
 def finish(nodes: list, name: str, inits: list, with_denoise: bool) -> onnx.ModelProto:
     """Wraps nodes into a checked opset-17 model with the contract's input and output names."""
     inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])]
@@ -205,6 +222,11 @@ def write_foreign() -> None:
     entry("deep-cut-x2", "sharp", "deep-x2.onnx", deep, io, receptiveField=8,
           description="test model: exact tiling with too small a margin (hard seams)")
     write_manifest("foreign/manifest.json", entries)
+
+    # Files for registration tests only (not in any manifest): probing must find the global context.
+    os.makedirs("unlisted", exist_ok=True)
+    with open("unlisted/global-x2.onnx", "wb") as f:
+        f.write(build_global_context(2).SerializeToString())
 
 
 if __name__ == "__main__":

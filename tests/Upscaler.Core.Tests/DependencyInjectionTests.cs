@@ -22,9 +22,9 @@ public class DependencyInjectionTests
         var exported = typeof(IUpscaler).Assembly.GetExportedTypes().Select(t => t.Name).Order().ToArray();
         Assert.That(exported, Is.EquivalentTo(new[]
         {
-            "ChannelOrder", "ComputeDevice", "DeviceUnavailableException", "ImageTooLargeException", "InferenceFailedException",
+            "ChannelOrder", "ComputeDevice", "DeviceUnavailableException", "IModelRegistry", "ImageTooLargeException", "InferenceFailedException",
             "InvalidOptionsException", "IUpscaler", "ModelCatalogException", "ModelInfo", "ModelKind", "ModelOrigin",
-            "OutOfDeviceMemoryException", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
+            "ModelRegistration", "OutOfDeviceMemoryException", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
             "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings", "UserModelsFolder",
         }));
     }

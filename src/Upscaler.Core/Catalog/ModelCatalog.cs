@@ -18,7 +18,7 @@ internal sealed class ModelCatalog
     private readonly string _directory;
     private readonly string? _userDirectory;
     private readonly ILogger _logger;
-    private readonly Lazy<IReadOnlyList<ModelDescriptor>> _models;
+    private volatile Lazy<IReadOnlyList<ModelDescriptor>> _models;
 
     public ModelCatalog(UpscalerSettings settings, ILogger<ModelCatalog>? logger = null)
     {
@@ -39,6 +39,9 @@ internal sealed class ModelCatalog
     public string BundledManifestPath => Path.Combine(_directory, BundledFolderName, ManifestFileName);
 
     public IReadOnlyList<ModelDescriptor> Models => _models.Value;
+
+    /// <summary>Reads the manifests again on next use (after a model was added or removed).</summary>
+    public void Reload() => _models = new Lazy<IReadOnlyList<ModelDescriptor>>(Load);
 
     /// <summary>The scales available for a kind, ascending.</summary>
     public IReadOnlyList<int> ScalesFor(ModelKind kind) =>

@@ -1,0 +1,61 @@
+namespace Upscaler.Core;
+
+/// <summary>
+/// Adds models to, and removes them from, the per-user models folder (<see cref="UpscalerSettings.UserModelsDirectory"/>)
+/// that every front end lists. Only ONNX files are registered here; other formats are converted first
+/// (the command line's <c>upscaler models add</c> does both).
+/// </summary>
+public interface IModelRegistry
+{
+    /// <summary>The folder models are added to.</summary>
+    string Folder { get; }
+
+    /// <summary>
+    /// Probes the ONNX file (its inputs, its integer scale, its receptive field where unknown), copies it
+    /// into the folder and lists it. All or nothing: on any error nothing is registered or left behind.
+    /// </summary>
+    /// <exception cref="ModelCatalogException">not a usable model, a taken id, an unwritable folder.</exception>
+    ModelInfo Add(ModelRegistration registration);
+
+    /// <summary>Unlists a model added earlier and deletes its file.</summary>
+    /// <exception cref="ModelCatalogException">no such model in the folder (shipped and bundled models cannot be removed).</exception>
+    void Remove(string id);
+}
+
+/// <summary>A model to add: an ONNX file and what the user (or a converter) knows about it.</summary>
+public sealed record ModelRegistration
+{
+    /// <summary>Lower-case letters, digits, '.', '_' and '-', starting with a letter or digit; unique in the catalog.</summary>
+    public required string Id { get; init; }
+
+    public required ModelKind Kind { get; init; }
+
+    /// <summary>The ONNX file to copy in.</summary>
+    public required string OnnxFile { get; init; }
+
+    /// <summary>One line shown in model lists: what the model is for.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>The top of the value range the network reads and writes: 1 (0..1) or 255 (0..255).</summary>
+    public float RangeMax { get; init; } = 1f;
+
+    public ChannelOrder Order { get; init; } = ChannelOrder.Rgb;
+
+    /// <summary>The receptive field when known (a converter computes it from the architecture); else it is measured.</summary>
+    public int? ReceptiveField { get; init; }
+
+    /// <summary>Known to be unbounded (e.g. global pooling): tiles are cross-faded.</summary>
+    public bool ReceptiveFieldUnbounded { get; init; }
+
+    /// <summary>Overlap for cross-faded tiles, when the receptive field is too large for exact tiling.</summary>
+    public int? Overlap { get; init; }
+
+    /// <summary>Widest activation in channels, for sizing tiles from a memory budget.</summary>
+    public int? Features { get; init; }
+
+    public double? FlopsPerPixel { get; init; }
+    public long? Parameters { get; init; }
+    public string? Architecture { get; init; }
+    public string? Licence { get; init; }
+    public string? Source { get; init; }
+}
