@@ -59,6 +59,14 @@ internal sealed class LanczosKernel
         var taps = _taps[index];
         int first = _first[index];
         float sum = 0f;
+        if (first >= 0 && first + taps.Length <= line.Length)
+        {
+            // Away from the borders: no clamping.
+            var window = line.Slice(first, taps.Length);
+            for (int t = 0; t < taps.Length; t++)
+                sum += taps[t] * window[t];
+            return sum;
+        }
         for (int t = 0; t < taps.Length; t++)
             sum += taps[t] * line[SourceIndex(first + t)];
         return sum;

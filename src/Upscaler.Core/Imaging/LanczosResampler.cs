@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Upscaler.Core.Imaging;
 
 /// <summary>
@@ -16,8 +18,11 @@ internal sealed class LanczosResampler : IPlaneWriter
     private readonly float[]?[] _rows;      // source rows still being filled (planar: channel after channel)
     private readonly float[]?[] _wide;      // source rows resampled to the destination width
     private readonly int[] _filled;         // samples written per source row
+    private readonly RowPool _rowPool;
+    private readonly RowPool _widePool;
     private int _nextSource;                // first source row not yet resampled horizontally
     private int _nextOutput;                // first destination row not yet written
+    private int _dropped;                   // resampled rows below this were handed back to the pool
 
     public LanczosResampler(int channels, int sourceWidth, int sourceHeight, IPlaneWriter destination)
     {
@@ -30,6 +35,8 @@ internal sealed class LanczosResampler : IPlaneWriter
         _rows = new float[]?[sourceHeight];
         _wide = new float[]?[sourceHeight];
         _filled = new int[sourceHeight];
+        _rowPool = new RowPool(channels * sourceWidth);
+        _widePool = new RowPool(channels * destination.Width);
     }
 
     /// <summary>Resamples a whole image into <paramref name="destination"/>.</summary>
@@ -44,7 +51,7 @@ internal sealed class LanczosResampler : IPlaneWriter
     {
         for (int row = 0; row < height; row++)
         {
-            var buffer = _rows[y + row] ??= new float[_channels * Width];
+            var buffer = _rows[y + row] ??= _rowPool.Rent();
             for (int c = 0; c < _channels; c++)
                 source.Slice(layout.Offset + c * layout.PlaneStride + row * layout.RowStride, width)
                     .CopyTo(buffer.AsSpan(c * Width + x, width));
@@ -65,7 +72,7 @@ internal sealed class LanczosResampler : IPlaneWriter
         Parallel.For(_nextSource, complete, y =>
         {
             var src = _rows[y]!;
-            var wide = new float[_channels * dstW];
+            var wide = _widePool.Rent();
             for (int c = 0; c < _channels; c++)
             {
                 var line = src.AsSpan(c * Width, Width);
@@ -75,6 +82,7 @@ internal sealed class LanczosResampler : IPlaneWriter
             }
             _wide[y] = wide;
             _rows[y] = null;
+            _rowPool.Return(src);
         });
         _nextSource = complete;
 
@@ -88,12 +96,7 @@ internal sealed class LanczosResampler : IPlaneWriter
             int first = _vertical.First(y);
             row.AsSpan().Clear();
             for (int t = 0; t < taps.Length; t++)
-            {
-                var input = _wide[_vertical.SourceIndex(first + t)]!;
-                float w = taps[t];
-                for (int i = 0; i < row.Length; i++)
-                    row[i] += w * input[i];
-            }
+                TensorPrimitives.MultiplyAdd(_wide[_vertical.SourceIndex(first + t)]!, taps[t], row, row);
             _destination.Write(0, y, dstW, 1, row, new PlanarLayout(0, dstW, dstW));
             return row;
         }, _ => { });
@@ -101,7 +104,24 @@ internal sealed class LanczosResampler : IPlaneWriter
 
         // Resampled rows no later destination row reads are dropped.
         int stillNeeded = _nextOutput < _destination.Height ? _vertical.FirstSource(_nextOutput) : Height;
-        for (int y = 0; y < Math.Min(stillNeeded, _nextSource); y++)
-            _wide[y] = null;
+        for (; _dropped < Math.Min(stillNeeded, _nextSource); _dropped++)
+        {
+            _widePool.Return(_wide[_dropped]!);
+            _wide[_dropped] = null;
+        }
+    }
+
+    /// <summary>
+    /// Reuses row buffers: a 12000-pixel row is a large-object-heap array, and allocating one per row
+    /// (thousands per image) left the garbage collector holding a gigabyte of them.
+    /// </summary>
+    private sealed class RowPool(int length)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<float[]> _free = new();
+
+        /// <summary>A row with stale contents: every row is written whole before it is read (tiles partition the image).</summary>
+        public float[] Rent() => _free.TryTake(out var row) ? row : new float[length];
+
+        public void Return(float[] row) => _free.Add(row);
     }
 }
