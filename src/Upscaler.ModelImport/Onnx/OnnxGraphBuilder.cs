@@ -72,25 +72,17 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    /// <summary>A float constant of shape [1] (not counted as a weight).</summary>
-    public string FloatConstant(string hint, float value)
-    {
-        string name = Unique(hint);
-        var tensor = new OnnxProto.TensorProto { Name = name, DataType = (int)OnnxProto.TensorProto.Types.DataType.Float };
-        tensor.Dims.Add(1);
-        tensor.FloatData.Add(value);
-        graph.Initializer.Add(tensor);
-        return name;
-    }
+    /// <summary>A float constant of shape [1]; a Constant node, so initializers hold only weights.</summary>
+    public string FloatConstant(string hint, float value) => FloatVector(hint, value);
 
-    /// <summary>A 1-D float constant (not counted as a weight).</summary>
+    /// <summary>A 1-D float constant; a Constant node, so initializers hold only weights.</summary>
     public string FloatVector(string hint, params float[] values)
     {
         string name = Unique(hint);
-        var tensor = new OnnxProto.TensorProto { Name = name, DataType = (int)OnnxProto.TensorProto.Types.DataType.Float };
+        var tensor = new OnnxProto.TensorProto { DataType = (int)OnnxProto.TensorProto.Types.DataType.Float };
         tensor.Dims.Add(values.Length);
         tensor.FloatData.AddRange(values);
-        graph.Initializer.Add(tensor);
+        AddNode("Constant", [], [name], new OnnxProto.AttributeProto { Name = "value", Type = OnnxProto.AttributeProto.Types.AttributeType.Tensor, T = tensor });
         return name;
     }
 
