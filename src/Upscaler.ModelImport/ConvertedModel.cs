@@ -81,6 +81,14 @@ public sealed record ConvertedModel
     public bool ReceptiveFieldUnbounded { get; init; }
 
     /// <summary>
+    /// The receptive field of the convolution paths alone (input pixels on each side), counting a
+    /// global pooling as a per-image constant. Equals <see cref="ReceptiveField"/> for bounded models;
+    /// for unbounded ones it is the overlap beyond which tiles differ from one pass only through the
+    /// pooled statistics: the natural blend overlap. Null when unknown (ONNX files given directly).
+    /// </summary>
+    public int? LocalReceptiveField { get; init; }
+
+    /// <summary>
     /// The network is shift-equivariant only in steps of this many input pixels (strided layers,
     /// pixel-unshuffle): exact tiling needs tile origins at multiples of it. 1 for most models.
     /// </summary>

@@ -12,7 +12,10 @@ internal readonly record struct Footprint(double Scale, double Radius, bool Unbo
     public static Footprint Input => new(1, 0, false);
 
     /// <summary>The receptive field in input pixels on each side; null when unbounded.</summary>
-    public int? ReceptiveField => Unbounded ? null : (int)Math.Ceiling(Radius - 1e-9);
+    public int? ReceptiveField => Unbounded ? null : LocalReceptiveField;
+
+    /// <summary>The receptive field counting global pooling as a constant.</summary>
+    public int LocalReceptiveField => (int)Math.Ceiling(Radius - 1e-9);
 
     /// <summary>A k x k convolution (dilation d, stride s) on this tensor.</summary>
     public Footprint Conv(int kernel, int dilation = 1, int stride = 1) =>

@@ -137,6 +137,7 @@ internal static partial class RrdbNetBuilder
             Order = ChannelOrder.Rgb,
             Scale = scale,
             ReceptiveField = footprint.ReceptiveField,
+            LocalReceptiveField = footprint.LocalReceptiveField,
             Alignment = unshuffle,
             Features = metrics.Features,
             Parameters = emit.ParameterCount,

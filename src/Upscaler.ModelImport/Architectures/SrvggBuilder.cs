@@ -96,6 +96,7 @@ internal static class SrvggBuilder
             Order = ChannelOrder.Rgb,
             Scale = scale,
             ReceptiveField = footprint.ReceptiveField,
+            LocalReceptiveField = footprint.LocalReceptiveField,
             Features = Math.Max(metrics.Features, 3),
             Parameters = emit.ParameterCount,
             FlopsPerPixel = metrics.FlopsPerPixel,

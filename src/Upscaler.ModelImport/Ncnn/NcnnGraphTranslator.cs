@@ -79,6 +79,7 @@ internal sealed class NcnnGraphTranslator
             Order = ChannelOrder.Rgb,
             Scale = plan.Scale,
             ReceptiveField = footprint.ReceptiveField,
+            LocalReceptiveField = footprint.LocalReceptiveField,
             ReceptiveFieldUnbounded = footprint.Unbounded,
             Alignment = Alignment(),
             Features = metrics.Features,
