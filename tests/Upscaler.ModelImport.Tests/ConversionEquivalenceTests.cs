@@ -57,6 +57,7 @@ public class ConversionEquivalenceTests
             bool unbounded = expect.TryGetProperty("unbounded", out var u) && u.GetBoolean();
             Assert.That(model.ReceptiveFieldUnbounded, Is.EqualTo(unbounded));
             Assert.That(model.ReceptiveField, unbounded ? Is.Null : Is.GreaterThan(0));
+            Assert.That(model.LocalReceptiveField, unbounded ? Is.GreaterThan(0) : Is.EqualTo(model.ReceptiveField));
         });
     }
 
