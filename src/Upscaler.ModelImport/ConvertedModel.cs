@@ -102,4 +102,30 @@ public sealed record ConvertedModel
 
     /// <summary>FLOPs per input pixel (multiply-adds x2 of convolutions and fully-connected layers); null when unknown.</summary>
     public double? FlopsPerPixel { get; init; }
+
+    /// <summary>
+    /// Set when the network pools globally and <see cref="ConvertOptions.SplitGlobalPooling"/> asked
+    /// for the split form: <see cref="Onnx"/> then takes each pooled value as an extra input (and is
+    /// local: <see cref="ReceptiveField"/> holds), and <see cref="PooledStatistics.Onnx"/> computes
+    /// them from an image. Tiled use: run the statistics graph on every tile, combine each value over
+    /// the tiles (area-weighted mean, or max), then run the main graph on every tile with the combined
+    /// values. On one tile covering the image this equals the unsplit model.
+    /// </summary>
+    public PooledStatistics? Statistics { get; init; }
 }
+
+/// <summary>How tiles' values of one pooled statistic combine into the image's.</summary>
+public enum PoolingKind
+{
+    /// <summary>Global average pooling: the area-weighted mean of the tiles' values.</summary>
+    Mean,
+
+    /// <summary>Global max pooling: the maximum of the tiles' values.</summary>
+    Max,
+}
+
+/// <summary>One globally pooled value of a split model: an input of the main graph, an output of the statistics graph, shape [1, Channels, 1, 1].</summary>
+public sealed record PooledStatistic(string Name, int Channels, PoolingKind Kind);
+
+/// <summary>The graph computing a split model's pooled statistics (input: the image, as the main graph's).</summary>
+public sealed record PooledStatistics(byte[] Onnx, IReadOnlyList<PooledStatistic> Values);

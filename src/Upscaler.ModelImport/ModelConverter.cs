@@ -13,6 +13,12 @@ public sealed record ConvertOptions
     /// SRVGGNetCompact without PReLU leaves no activation weights: LeakyReLU(0.1) (the default) or ReLU.
     /// </summary>
     public bool SrvggPlainReLU { get; init; }
+
+    /// <summary>
+    /// For ncnn networks with global pooling (Real-CUGAN, waifu2x cunet): return the split form, a main
+    /// graph taking the pooled values as inputs plus a graph computing them (<see cref="ConvertedModel.Statistics"/>).
+    /// </summary>
+    public bool SplitGlobalPooling { get; init; }
 }
 
 /// <summary>
@@ -41,7 +47,7 @@ public static class ModelConverter
 
         var param = kinds.Where(k => k.Kind == FileKind.NcnnParam).ToList();
         if (param.Count > 0 || kinds.Any(k => k.Kind == FileKind.Unknown && Path.GetExtension(k.File).Equals(".bin", StringComparison.OrdinalIgnoreCase)))
-            return ConvertNcnn(kinds, param);
+            return ConvertNcnn(kinds, param, options);
 
         var unknown = kinds.FirstOrDefault(k => k.Kind == FileKind.Unknown);
         if (unknown.File is not null)
@@ -113,7 +119,7 @@ public static class ModelConverter
         return FileKind.Unknown;
     }
 
-    private static ConvertedModel ConvertNcnn(List<(string File, FileKind Kind)> kinds, List<(string File, FileKind Kind)> param)
+    private static ConvertedModel ConvertNcnn(List<(string File, FileKind Kind)> kinds, List<(string File, FileKind Kind)> param, ConvertOptions options)
     {
         string paramFile;
         string binFile;
@@ -136,7 +142,7 @@ public static class ModelConverter
             if (Sniff(paramFile) != FileKind.NcnnParam)
                 throw new ModelImportException(paramFile, "not an ncnn .param file");
         }
-        return NcnnGraphTranslator.Translate(NcnnModelReader.Read(paramFile, binFile));
+        return NcnnGraphTranslator.Translate(NcnnModelReader.Read(paramFile, binFile), options.SplitGlobalPooling);
     }
 
     private static StateDict ReadWeights(string file, FileKind kind) =>

@@ -21,6 +21,16 @@ public static class OnnxRunner
         return (output.ToArray(), output.Dimensions.ToArray());
     }
 
+    /// <summary>Runs a graph on named [1,C,H,W]-shaped inputs and returns all outputs by name.</summary>
+    public static Dictionary<string, (float[] Data, int[] Shape)> RunGraph(byte[] onnx, IReadOnlyDictionary<string, (float[] Data, int[] Shape)> inputs)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1 };
+        using var session = new InferenceSession(onnx, options);
+        var values = inputs.Select(i => NamedOnnxValue.CreateFromTensor(i.Key, new DenseTensor<float>(i.Value.Data, i.Value.Shape))).ToList();
+        using var results = session.Run(values);
+        return results.ToDictionary(r => r.Name, r => (r.AsTensor<float>().ToArray(), r.AsTensor<float>().Dimensions.ToArray()));
+    }
+
     public static float MaxAbsDifference(float[] a, float[] b)
     {
         Assert.That(a, Has.Length.EqualTo(b.Length));

@@ -23,20 +23,52 @@ internal sealed class NcnnGraphTranslator
     private readonly NcnnSizeProgram sizes = new();
     private readonly NetworkMetrics metrics = new();
     private readonly Dictionary<string, Blob> blobs = new(StringComparer.Ordinal);
+    private readonly GlobalPooling pooling;
+    private readonly List<PooledStatistic> pooledStatistics = [];
+    private readonly List<string> pooledValues = [];
+
+    /// <summary>What becomes of the network's global poolings.</summary>
+    private enum GlobalPooling
+    {
+        /// <summary>Computed in the graph (one model, unbounded receptive field).</summary>
+        InGraph,
+
+        /// <summary>Replaced by graph inputs (the main graph of a split model: local).</summary>
+        FromInputs,
+
+        /// <summary>Computed and returned as the graph's outputs (the statistics graph of a split model).</summary>
+        ToOutputs,
+    }
 
     /// <summary>A translated blob. Vectors are ncnn 1-D blobs; <see cref="Slot"/> is the size rule of an image.</summary>
     private sealed record Blob(string Value, bool IsVector, int Channels, Footprint Footprint, int Slot);
 
-    private NcnnGraphTranslator(NcnnModel model)
+    private NcnnGraphTranslator(NcnnModel model, GlobalPooling pooling)
     {
         this.model = model;
+        this.pooling = pooling;
         ops = new OnnxOps(graph);
     }
 
-    public static ConvertedModel Translate(NcnnModel model) => new NcnnGraphTranslator(model).Run();
-
-    private ConvertedModel Run()
+    /// <summary>
+    /// The network as one ONNX model. With <paramref name="splitGlobalPooling"/> and a network that
+    /// pools globally (squeeze-excitation), the model takes the pooled values as inputs instead and
+    /// <see cref="ConvertedModel.Statistics"/> holds the graph that computes them, so tiles can share
+    /// statistics gathered over the whole image (what realcugan-ncnn-vulkan's syncgap mode does).
+    /// </summary>
+    public static ConvertedModel Translate(NcnnModel model, bool splitGlobalPooling = false)
     {
+        var whole = new NcnnGraphTranslator(model, GlobalPooling.InGraph).Run(out _);
+        if (!splitGlobalPooling || !whole.ReceptiveFieldUnbounded)
+            return whole;
+        var main = new NcnnGraphTranslator(model, GlobalPooling.FromInputs).Run(out var statistics);
+        var statisticsGraph = new NcnnGraphTranslator(model, GlobalPooling.ToOutputs).Run(out _);
+        return main with { Statistics = new PooledStatistics(statisticsGraph.Onnx, statistics) };
+    }
+
+    private ConvertedModel Run(out IReadOnlyList<PooledStatistic> statistics)
+    {
+        statistics = pooledStatistics;
         var provisional = NcnnToolConventions.For(model, cropsInternally: false);
         string outputBlob = provisional.OutputBlob;
         var needed = LayersFeeding(outputBlob);
@@ -61,10 +93,18 @@ internal sealed class NcnnGraphTranslator
         graph.Alias(networkInput, NetworkInput);
         graph.MoveNodesToFront(mark);
 
-        string result = plan.Needed ? ops.CropTopLeft(output.Value, image, plan.Scale) : output.Value;
-        if (tool.AddsNearestInputAtX4 && plan.Scale == 4)
-            result = ops.Add(result, ops.UpsampleNearest(image, 4, 4));
-        graph.AddImageOutput(result, "upscaled");
+        if (pooling == GlobalPooling.ToOutputs)
+        {
+            for (int i = 0; i < pooledStatistics.Count; i++)
+                graph.AddVectorOutput(pooledValues[i], pooledStatistics[i].Name, pooledStatistics[i].Channels);
+        }
+        else
+        {
+            string result = plan.Needed ? ops.CropTopLeft(output.Value, image, plan.Scale) : output.Value;
+            if (tool.AddsNearestInputAtX4 && plan.Scale == 4)
+                result = ops.Add(result, ops.UpsampleNearest(image, 4, 4));
+            graph.AddImageOutput(result, "upscaled");
+        }
 
         var footprint = output.Footprint;
         return new ConvertedModel
@@ -72,7 +112,7 @@ internal sealed class NcnnGraphTranslator
             Onnx = graph.Build($"ncnn model {Path.GetFileName(model.ParamFile)} converted by Upscaler.ModelImport ({tool.Tool} conventions)"),
             SourceFormat = ModelFormat.Ncnn,
             Converted = true,
-            Architecture = $"ncnn network ({tool.Tool} conventions, x{plan.Scale}, {needed.Count} layers{(plan.Needed ? $", padded by {plan.Before} ({tool.BorderMode})" : "")})",
+            Architecture = $"ncnn network ({tool.Tool} conventions, x{plan.Scale}, {needed.Count} layers{(plan.Needed ? $", padded by {plan.Before} ({tool.BorderMode})" : "")}{(pooling == GlobalPooling.FromInputs ? ", global pooling as inputs" : "")})",
             InputName = image,
             OutputName = "upscaled",
             Range = PixelRange.ZeroToOne,
@@ -359,7 +399,7 @@ internal sealed class NcnnGraphTranslator
         if (type is not (0 or 1))
             throw Unsupported(layer, $"pooling type {type}");
         if (p.Int(4, 0) != 0)
-            return new Blob(type == 0 ? ops.GlobalMaxPool(x.Value) : ops.GlobalAveragePool(x.Value), true, x.Channels, x.Footprint.Global(), x.Slot);
+            return GlobalPool(type == 0, x);
         if (p.Int(7, 0) != 0)
             throw Unsupported(layer, "adaptive pooling");
 
@@ -401,6 +441,21 @@ internal sealed class NcnnGraphTranslator
             return oh > 0 && ow > 0 ? new Size(oh, ow) : null;
         });
         return new Blob(y, false, x.Channels, x.Footprint.Conv(Math.Max(kh, kw), 1, Math.Max(sh, sw)), slot);
+    }
+
+    private Blob GlobalPool(bool max, Blob x)
+    {
+        string name = $"pooled_{pooledStatistics.Count}";
+        pooledStatistics.Add(new PooledStatistic(name, x.Channels, max ? PoolingKind.Max : PoolingKind.Mean));
+        if (pooling == GlobalPooling.FromInputs)
+        {
+            // A statistic from outside is a constant for the tile: it adds no reach.
+            pooledValues.Add(name);
+            return new Blob(graph.AddVectorInput(name, x.Channels), true, x.Channels, x.Footprint with { Radius = 0 }, x.Slot);
+        }
+        string value = max ? ops.GlobalMaxPool(x.Value) : ops.GlobalAveragePool(x.Value);
+        pooledValues.Add(value);
+        return new Blob(value, true, x.Channels, x.Footprint.Global(), x.Slot);
     }
 
     private Blob ScaleLayer(NcnnLayer layer, Blob[] inputs)

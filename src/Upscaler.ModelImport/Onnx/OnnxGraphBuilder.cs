@@ -54,6 +54,23 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>A float32 input of shape [1, channels, 1, 1] (a per-channel statistic).</summary>
+    public string AddVectorInput(string name, int channels)
+    {
+        Reserve(name);
+        graph.Input.Add(VectorValueInfo(name, channels));
+        return name;
+    }
+
+    /// <summary>Declares <paramref name="value"/>, of shape [1, channels, 1, 1], as a graph output named <paramref name="name"/>.</summary>
+    public string AddVectorOutput(string value, string name, int channels)
+    {
+        Reserve(name);
+        AddNode("Identity", [value], [name]);
+        graph.Output.Add(VectorValueInfo(name, channels));
+        return name;
+    }
+
     /// <summary>A float32 initializer; counts towards <see cref="WeightCount"/>.</summary>
     public string Weight(string hint, ReadOnlySpan<float> data, params long[] dims)
     {
@@ -141,8 +158,13 @@ internal sealed class OnnxGraphBuilder
         AddNode("Identity", [value], [name]);
     }
 
+    /// <summary>
+    /// Serialises the model. Nodes and initializers that no graph output depends on are left out,
+    /// so a graph can be written whole and then cut to the outputs it declares.
+    /// </summary>
     public byte[] Build(string docString)
     {
+        RemoveUnused();
         var model = new OnnxProto.ModelProto
         {
             IrVersion = 8,
@@ -169,6 +191,36 @@ internal sealed class OnnxGraphBuilder
         var a = new OnnxProto.AttributeProto { Name = name, Type = OnnxProto.AttributeProto.Types.AttributeType.Ints };
         a.Ints.AddRange(values);
         return a;
+    }
+
+    private void RemoveUnused()
+    {
+        var needed = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var keep = new List<OnnxProto.NodeProto>();
+        for (int i = graph.Node.Count - 1; i >= 0; i--)
+        {
+            var node = graph.Node[i];
+            if (!node.Output.Any(needed.Contains))
+                continue;
+            keep.Add(node);
+            foreach (string input in node.Input)
+                needed.Add(input);
+        }
+        keep.Reverse();
+        graph.Node.Clear();
+        graph.Node.AddRange(keep);
+        var initializers = graph.Initializer.Where(t => needed.Contains(t.Name)).ToList();
+        graph.Initializer.Clear();
+        graph.Initializer.AddRange(initializers);
+    }
+
+    private static OnnxProto.ValueInfoProto VectorValueInfo(string name, int channels)
+    {
+        var shape = new OnnxProto.TensorShapeProto();
+        foreach (long d in new long[] { 1, channels, 1, 1 })
+            shape.Dim.Add(new OnnxProto.TensorShapeProto.Types.Dimension { DimValue = d });
+        var type = new OnnxProto.TypeProto { TensorType = new OnnxProto.TypeProto.Types.Tensor { ElemType = (int)OnnxProto.TensorProto.Types.DataType.Float, Shape = shape } };
+        return new OnnxProto.ValueInfoProto { Name = name, Type = type };
     }
 
     private static OnnxProto.ValueInfoProto ImageValueInfo(string name, int channels, string height, string width)
