@@ -64,7 +64,7 @@ internal static partial class RrdbNetBuilder
         }
         double bodyScale = 1.0 / unshuffle;
 
-        string Conv(string input, string name, ref Footprint fp, double scaleNow)
+        string Conv(string input, string name, ref Footprint fp, double scaleNow, Func<float[], float[]>? transform = null)
         {
             var w = weights.Get(name + ".weight", 4);
             if (w.Shape[2] != w.Shape[3] || w.Shape[2] % 2 == 0)
@@ -73,18 +73,10 @@ internal static partial class RrdbNetBuilder
             metrics.Conv(w.Shape[1], w.Shape[0], w.Shape[2], w.Shape[3], 1, scaleNow);
             metrics.Activation(w.Shape[1]);
             fp = fp.Conv(w.Shape[2]);
-            return ops.SameConv(input, emit.Tensor(name + ".weight", 4), bias, w.Shape[2]);
+            return ops.SameConv(input, emit.Tensor(name + ".weight", 4, transform: transform), bias, w.Shape[2]);
         }
 
-        string? firstWeight = null;
-        {
-            var w = first;
-            firstWeight = emit.Tensor(names.First + ".weight", 4, transform: firstTransform);
-            string? bias = weights.Contains(names.First + ".bias") ? emit.Tensor(names.First + ".bias", 1) : null;
-            metrics.Conv(w.Shape[1], w.Shape[0], w.Shape[2], w.Shape[3], 1, bodyScale);
-            footprint = footprint.Conv(w.Shape[2]);
-            x = ops.SameConv(x, firstWeight, bias, w.Shape[2]);
-        }
+        x = Conv(x, names.First, ref footprint, bodyScale, firstTransform);
 
         string trunk = x;
         string body = x;
