@@ -15,6 +15,17 @@ if [ "${UPSCALER_SKIP_GIMP_E2E:-0}" != 1 ]; then
     scripts/gimp/setup-gimp-root.sh || status=1
 fi
 
+# The model-import tests generate their tiny PyTorch/ncnn/safetensors models and reference outputs
+# with Debian's python3 and PyTorch; install them on a clean machine.
+if ! /usr/bin/python3 -c 'import torch, numpy, PIL, onnx' 2>/dev/null; then
+    echo "== installing python3-torch, python3-numpy, python3-pil, python3-onnx (model-import tests)"
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs="python3-torch python3-numpy python3-pil python3-onnx"
+    apt-get install -y -qq --no-install-recommends $pkgs >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null; } \
+        || { echo "installing $pkgs failed: the model-import tests will fail" >&2; status=1; }
+fi
+
 echo "== .NET test suites (NUnit)"
 dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
 
