@@ -132,6 +132,38 @@ def build_global_context(scale: int) -> onnx.ModelProto:
     return finish(nodes, "global-context", inits, with_denoise=False)
 
 
+def build_global_context_split(scale: int):
+    """The same network as build_global_context in split form, as the converter writes Real-CUGAN:
+    a statistics graph giving the pooled vector, and a main graph taking it as an input."""
+    stats = helper.make_graph(
+        [helper.make_node("GlobalAveragePool", ["image"], ["pool0"])], "statistics",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])],
+        [helper.make_tensor_value_info("pool0", TensorProto.FLOAT, [1, 3, 1, 1])])
+    stats_model = helper.make_model(stats, opset_imports=[helper.make_opsetid("", 17)])
+    stats_model.ir_version = 8
+    onnx.checker.check_model(stats_model)
+
+    inits = [
+        numpy_helper.from_array(np.array([1.0, 1.0, scale, scale], np.float32), "scales"),
+        numpy_helper.from_array(np.full((3, 3, 1, 1), 0.5, np.float32), "w_gate"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["pool0", "w_gate"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["gate"]),
+        helper.make_node("Mul", ["image", "gate"], ["gated"]),
+        helper.make_node("Resize", ["gated", "", "scales"], ["upscaled"], mode="nearest"),
+    ]
+    graph = helper.make_graph(
+        nodes, "global-context-main",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"]),
+         helper.make_tensor_value_info("pool0", TensorProto.FLOAT, [1, 3, 1, 1])],
+        [helper.make_tensor_value_info("upscaled", TensorProto.FLOAT, [1, 3, "H", "W"])], inits)
+    main = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    main.ir_version = 8
+    onnx.checker.check_model(main)
+    return main, stats_model
+
+
 def finish(nodes: list, name: str, inits: list, with_denoise: bool) -> onnx.ModelProto:
     """Wraps nodes into a checked opset-17 model with the contract's input and output names."""
     inputs = [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, "h", "w"])]
@@ -221,6 +253,20 @@ def write_foreign() -> None:
     # cross-fading exists to avoid.
     entry("deep-cut-x2", "sharp", "deep-x2.onnx", deep, io, receptiveField=8,
           description="test model: exact tiling with too small a margin (hard seams)")
+    glob = build_global_context(2).SerializeToString()
+    with open("foreign/global-x2.onnx", "wb") as f:
+        f.write(glob)
+    entry("global-blend-x2", "anime", "global-x2.onnx", glob, io, overlap=8,
+          description="test model: global pooling, tiles pool over themselves")
+    main, stats = (m.SerializeToString() for m in build_global_context_split(2))
+    with open("foreign/global-split-x2.onnx", "wb") as f:
+        f.write(main)
+    with open("foreign/global-split-x2.stats.onnx", "wb") as f:
+        f.write(stats)
+    entry("global-split-x2", "anime", "global-split-x2.onnx", main, io, receptiveField=0,
+          statistics={"file": "global-split-x2.stats.onnx", "sha256": hashlib.sha256(stats).hexdigest(),
+                      "values": [{"name": "pool0", "channels": 3, "kind": "mean"}]},
+          description="test model: the same network split, tiles share the image's statistics")
     write_manifest("foreign/manifest.json", entries)
 
     # Files for registration tests only (not in any manifest): probing must find the global context.

@@ -63,6 +63,41 @@ public class ForeignModelTests
     }
 
     [Test]
+    public async Task A_split_model_on_one_tile_equals_the_unsplit_network()
+    {
+        var input = TestImages.Pattern(90, 70, seed: 6);
+        var unsplit = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-blend-x2", TileSize = 0 });
+        var split = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-split-x2", TileSize = 0 });
+        Assert.That(TestImages.MaxDifference(unsplit, split), Is.LessThanOrEqualTo(1.0 / 255));
+    }
+
+    [Test]
+    public async Task Tiles_sharing_the_images_statistics_stay_close_to_one_pass_where_tiles_pooling_alone_do_not()
+    {
+        // A picture whose halves differ: tiles that pool over themselves gate each half differently.
+        var input = TestImages.Pattern(160, 96, seed: 2);
+        for (int y = 0; y < 96; y++)
+            for (int x = 80; x < 160; x++)
+                for (int c = 0; c < 3; c++)
+                    TestImages.Set(input, x, y, c, input.GetSample(x, y, c) / 255.0 * 0.3);
+        var whole = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-split-x2", TileSize = 0 });
+        var alone = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-blend-x2", TileSize = 64 });
+        var shared = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-split-x2", TileSize = 64 });
+        double apart = TestImages.MaxDifference(whole, alone), together = TestImages.MaxDifference(whole, shared);
+        TestContext.Out.WriteLine($"from one pass: tiles pooling alone {apart * 255:0.0} levels, sharing statistics {together * 255:0.0}");
+        Assert.That(together, Is.LessThan(apart / 2));
+    }
+
+    [Test]
+    public async Task A_split_model_counts_both_passes_in_its_progress()
+    {
+        var seen = new List<UpscaleProgress>();
+        await Engine.UpscaleAsync(TestImages.Pattern(100, 60), new UpscaleOptions { Scale = 2, ModelId = "global-split-x2", TileSize = 64 },
+            new SyncProgress(seen.Add));
+        Assert.That(seen.Last(), Is.EqualTo(new UpscaleProgress(4, 4)), "2 tiles, statistics then main graph");
+    }
+
+    [Test]
     public async Task A_model_id_runs_that_model_alone_as_often_as_the_factor_needs()
     {
         var engine = Engines.Create(Engines.TestModels);

@@ -96,3 +96,9 @@ internal static class TestImages
         return (double)worst / a.MaxValue;
     }
 }
+
+/// <summary>Reports on the engine's own thread, in order (Progress&lt;T&gt; would post to the thread pool).</summary>
+internal sealed class SyncProgress(Action<UpscaleProgress> report) : IProgress<UpscaleProgress>
+{
+    public void Report(UpscaleProgress value) => report(value);
+}

@@ -83,11 +83,6 @@ public class TilingTests
         Assert.That(grid.Tiles.Select(t => (t.Y, t.Height, t.WindowY)), Is.EqualTo(new[] { (0, 25, 0), (25, 25, 18) }));
     }
 
-    private sealed class SyncProgress(Action<UpscaleProgress> report) : IProgress<UpscaleProgress>
-    {
-        public void Report(UpscaleProgress value) => report(value);
-    }
-
     [Test]
     public async Task The_result_does_not_depend_on_the_thread_count()
     {

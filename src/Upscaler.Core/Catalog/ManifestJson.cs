@@ -31,6 +31,21 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("architecture")] public string? Architecture { get; set; }
     [JsonPropertyName("licence")] public string? Licence { get; set; }
     [JsonPropertyName("source")] public string? Source { get; set; }
+    [JsonPropertyName("statistics")] public StatisticsJson? Statistics { get; set; }
+}
+
+internal sealed class StatisticsJson
+{
+    [JsonPropertyName("file")] public string? File { get; set; }
+    [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
+    [JsonPropertyName("values")] public List<PooledValueJson?>? Values { get; set; }
+}
+
+internal sealed class PooledValueJson
+{
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    [JsonPropertyName("channels")] public int? Channels { get; set; }
+    [JsonPropertyName("kind")] public string? Kind { get; set; }
 }
 
 internal sealed class FileRefJson

@@ -101,7 +101,23 @@ internal sealed class ManifestReader
             e.Features is int features and > 0 ? features : 64,
             e.FlopsPerPixel is double flops and > 0 ? flops : null,
             e.Description ?? "",
-            _origin, e.Architecture, e.Licence, e.Source);
+            _origin, e.Architecture, e.Licence, e.Source,
+            Statistics(index, id, e));
+    }
+
+    private ModelStatistics? Statistics(int index, string id, ManifestEntryJson e)
+    {
+        if (e.Statistics is not { } s)
+            return null;
+        var file = new ModelFile(ResolveFile(index, id, Required(index, id, s.File, "statistics file")), RequireSha(index, id, s.Sha256));
+        if (s.Values is not { Count: > 0 })
+            throw Invalid(index, id, "has a statistics graph without values");
+        var values = s.Values.Select(v => v?.Name is { Length: > 0 } name && v.Channels is int c and > 0 && v.Kind is "mean" or "max"
+            ? new PooledValue(name, c, v.Kind == "max")
+            : throw Invalid(index, id, "has a statistics value without a name, channel count or kind (mean or max)")).ToList();
+        if (e.Overlap is not null)
+            throw Invalid(index, id, "has a statistics graph and an overlap: a split model's main graph is local, give its receptiveField");
+        return new ModelStatistics(file, values);
     }
 
     private ModelTiling Tiling(int index, string id, ManifestEntryJson e) => (e.ReceptiveField, e.Overlap) switch

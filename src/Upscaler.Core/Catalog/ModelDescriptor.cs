@@ -15,6 +15,16 @@ internal readonly record struct ModelTiling(int Margin, bool Blended)
     public static ModelTiling Overlapped(int overlap) => new(overlap, true);
 }
 
+/// <summary>One globally pooled value of a split model: an output of its statistics graph and an input of its main graph, [1, C, 1, 1].</summary>
+internal sealed record PooledValue(string Name, int Channels, bool IsMax);
+
+/// <summary>
+/// The statistics graph of a model whose network pools globally (Real-CUGAN's squeeze-excitation): it
+/// computes the pooled values from an image, and the main graph takes them as inputs and is local.
+/// Tiles then share the image's values instead of each pooling over itself.
+/// </summary>
+internal sealed record ModelStatistics(ModelFile File, IReadOnlyList<PooledValue> Values);
+
 /// <summary>Everything the engine needs to know about one model, read from its manifest entry.</summary>
 internal sealed record ModelDescriptor(
     string Id,
@@ -36,7 +46,8 @@ internal sealed record ModelDescriptor(
     ModelOrigin Origin = ModelOrigin.Shipped,
     string? Architecture = null,
     string? Licence = null,
-    string? Source = null)
+    string? Source = null,
+    ModelStatistics? Statistics = null)
 {
     /// <summary>The float32 file: what the manifest's <c>file</c> names.</summary>
     public string FilePath => Float32.Path;

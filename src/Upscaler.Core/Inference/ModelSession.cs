@@ -88,8 +88,11 @@ internal sealed class ModelSession : IDisposable
     /// arena keeps its blocks (allocating and page-faulting hundreds of MB per tile costs a third of the
     /// time), between passes and jobs a long-lived host should not keep them.
     /// </param>
+    /// <param name="statistics">
+    /// For a model with a statistics graph: the image's pooled values, in the order of its manifest entry.
+    /// </param>
     public void Run(float[] input, int height, int width, float denoise, TensorConsumer consume, CancellationToken cancellationToken,
-        bool releaseMemoryAfter = false)
+        bool releaseMemoryAfter = false, IReadOnlyList<float[]>? statistics = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _runLock.Wait(cancellationToken);
@@ -100,20 +103,30 @@ internal sealed class ModelSession : IDisposable
                 runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
             using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
 
+            // Every input is one OrtValue over managed memory; all of them are released with this list.
+            using var inputs = new InputValues();
             var names = new List<string>(2) { Model.InputName };
-            using var image = OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]);
-            var values = new List<OrtValue>(2) { image };
-            using var denoiseValue = _denoiseShape is null ? null : OrtValue.CreateTensorValueFromMemory(new[] { denoise }, _denoiseShape);
-            if (denoiseValue is not null)
+            inputs.Add(OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]));
+            if (_denoiseShape is not null)
             {
                 names.Add(Model.DenoiseInputName!);
-                values.Add(denoiseValue);
+                inputs.Add(OrtValue.CreateTensorValueFromMemory(new[] { denoise }, _denoiseShape));
+            }
+            if (Model.Statistics is { } split)
+            {
+                if (statistics is null || statistics.Count != split.Values.Count)
+                    throw new ArgumentException($"{Model.Id} needs its {split.Values.Count} pooled statistics", nameof(statistics));
+                for (int i = 0; i < split.Values.Count; i++)
+                {
+                    names.Add(split.Values[i].Name);
+                    inputs.Add(OrtValue.CreateTensorValueFromMemory(statistics[i], [1, split.Values[i].Channels, 1, 1]));
+                }
             }
 
             IDisposableReadOnlyCollection<OrtValue> outputs;
             try
             {
-                outputs = _session.Run(runOptions, names, values, [Model.OutputName]);
+                outputs = _session.Run(runOptions, names, inputs, [Model.OutputName]);
             }
             catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
             {
@@ -176,7 +189,8 @@ internal sealed class ModelSession : IDisposable
             denoiseShape = denoise.Dimensions.Select(_ => 1L).ToArray();
         }
 
-        var unfed = inputs.Keys.Except([model.InputName, model.DenoiseInputName]).FirstOrDefault();
+        var unfed = inputs.Keys.Except([model.InputName, model.DenoiseInputName, .. model.Statistics?.Values.Select(v => v.Name) ?? []])
+            .FirstOrDefault();
         if (unfed is not null)
             throw new ModelCatalogException($"model file {file} has an input \"{unfed}\" its manifest entry does not describe");
         return denoiseShape;
@@ -188,7 +202,8 @@ internal sealed class ModelSession : IDisposable
         int probe = FixedTile is int tile ? Window(tile, Model) : 16;
         try
         {
-            Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None);
+            var statistics = Model.Statistics?.Values.Select(v => new float[v.Channels]).ToList();
+            Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None, statistics: statistics);
         }
         catch (ModelCatalogException)
         {
@@ -197,6 +212,16 @@ internal sealed class ModelSession : IDisposable
         catch (InferenceFailedException e)
         {
             throw new ModelCatalogException($"model file {file} fails to run: {e.Reason}", e);
+        }
+    }
+
+    /// <summary>The OrtValues of one run's inputs, released together.</summary>
+    private sealed class InputValues : List<OrtValue>, IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var value in this)
+                value.Dispose();
         }
     }
 }

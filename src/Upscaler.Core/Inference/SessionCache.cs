@@ -11,6 +11,7 @@ namespace Upscaler.Core.Inference;
 internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy precision) : IDisposable
 {
     private readonly Dictionary<(string Id, ComputeDevice Device, int? FixedTile), ModelSession> _sessions = new();
+    private readonly Dictionary<(string Id, ComputeDevice Device), StatisticsSession> _statistics = new();
     private readonly object _gate = new();
 
     public SessionCache(UpscalerSettings settings) : this(settings, new PrecisionPolicy(settings)) { }
@@ -35,6 +36,22 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
         }
     }
 
+    /// <summary>The statistics graph of a split model (see <see cref="ModelStatistics"/>), verified like the main file.</summary>
+    public StatisticsSession GetStatistics(ModelDescriptor model, ComputeDevice device)
+    {
+        lock (_gate)
+        {
+            if (_statistics.TryGetValue((model.Id, device), out var cached))
+                return cached;
+            var file = model.Statistics?.File ?? throw new ArgumentException($"{model.Id} has no statistics graph", nameof(model));
+            ModelFileVerifier.Verify(model, file);
+            using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
+            var session = StatisticsSession.Open(model, device, options);
+            _statistics[(model.Id, device)] = session;
+            return session;
+        }
+    }
+
     /// <summary>Closes the sessions of one model (e.g. a user model that was removed).</summary>
     public void Evict(string modelId)
     {
@@ -45,6 +62,11 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
                 _sessions[key].Dispose();
                 _sessions.Remove(key);
             }
+            foreach (var key in _statistics.Keys.Where(k => k.Id == modelId).ToList())
+            {
+                _statistics[key].Dispose();
+                _statistics.Remove(key);
+            }
         }
     }
 
@@ -54,7 +76,10 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
         {
             foreach (var session in _sessions.Values)
                 session.Dispose();
+            foreach (var session in _statistics.Values)
+                session.Dispose();
             _sessions.Clear();
+            _statistics.Clear();
         }
     }
 }

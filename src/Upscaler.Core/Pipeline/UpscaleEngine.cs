@@ -82,7 +82,8 @@ internal sealed class UpscaleEngine(
         {
             var tile = tiles.Choose(model, device, options.TileSize);
             var session = sessions.Get(model, device, tile.Pinned ? tile.Edge : null);
-            passes.Add(TiledPass.Create(session, width, height, tile.Edge));
+            var statistics = model.Statistics is null ? null : sessions.GetStatistics(model, device);
+            passes.Add(TiledPass.Create(session, width, height, tile.Edge, statistics));
             width *= model.Scale;
             height *= model.Scale;
             if ((long)width * height * 3 > Array.MaxLength)
@@ -157,7 +158,8 @@ internal sealed class UpscaleEngine(
                 _logger.LogWarning("out of memory with {Edge} px tiles; retrying {Model} with {Smaller} px tiles ({Reason})",
                     pass.TileSize == 0 ? Math.Max(pass.Width, pass.Height) : pass.TileSize, model.Id, smaller, e.Reason);
                 var session = pass.Session.FixedTile is null ? pass.Session : sessions.Get(model, pass.Session.Device, smaller);
-                var retry = TiledPass.Create(session, pass.Width, pass.Height, smaller);
+                var retry = TiledPass.Create(session, pass.Width, pass.Height, smaller,
+                    model.Statistics is null ? null : sessions.GetStatistics(model, pass.Session.Device));
                 counter.Replan(counter.Done - before, pass.TileCount, retry.TileCount);
                 pass = retry;
             }

@@ -22,17 +22,19 @@ internal abstract class TiledPass
         Grid = TileGrid.Create(width, height, tileSize, fixedWindow: session.FixedTile is not null);
     }
 
-    public static TiledPass Create(ModelSession session, int width, int height, int tileSize) =>
-        session.Model.Tiling.Blended
-            ? new BlendedTiledPass(session, width, height, tileSize)
-            : new ExactTiledPass(session, width, height, tileSize);
+    /// <param name="statistics">The statistics graph, for models that have one (a third policy, <see cref="StatisticsSyncedPass"/>).</param>
+    public static TiledPass Create(ModelSession session, int width, int height, int tileSize, StatisticsSession? statistics = null) =>
+        statistics is not null ? new StatisticsSyncedPass(session, statistics, width, height, tileSize)
+        : session.Model.Tiling.Blended ? new BlendedTiledPass(session, width, height, tileSize)
+        : new ExactTiledPass(session, width, height, tileSize);
 
     public ModelSession Session { get; }
     public int Width { get; }
     public int Height { get; }
     public int TileSize { get; }
     public int Scale => Session.Model.Scale;
-    public int TileCount => Grid.Tiles.Count;
+    /// <summary>Model runs this pass makes, for progress.</summary>
+    public virtual int TileCount => Grid.Tiles.Count;
     protected TileGrid Grid { get; }
     protected int Margin => Session.Model.Tiling.Margin;
 
