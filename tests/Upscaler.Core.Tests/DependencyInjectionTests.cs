@@ -24,7 +24,7 @@ public class DependencyInjectionTests
         {
             "ChannelOrder", "ComputeDevice", "DeviceUnavailableException", "IModelRegistry", "ImageTooLargeException", "InferenceFailedException",
             "InvalidOptionsException", "IUpscaler", "ModelCatalogException", "ModelInfo", "ModelKind", "ModelOrigin",
-            "ModelRegistration", "OutOfDeviceMemoryException", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
+            "ModelRegistration", "OutOfDeviceMemoryException", "PooledValueSpec", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
             "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings", "UserModelsFolder",
         }));
     }

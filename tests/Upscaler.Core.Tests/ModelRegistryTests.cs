@@ -68,6 +68,25 @@ public class ModelRegistryTests
     }
 
     [Test]
+    public async Task A_split_model_is_added_with_its_statistics_graph_and_removed_with_it()
+    {
+        Registry.Add(new ModelRegistration
+        {
+            Id = "split", Kind = ModelKind.Anime, OnnxFile = TestModel("foreign/global-split-x2.onnx"),
+            StatisticsFile = TestModel("foreign/global-split-x2.stats.onnx"),
+            PooledValues = [new PooledValueSpec("pool0", 3, IsMax: false)],
+        });
+        var input = TestImages.Pattern(50, 40);
+        var mine = await Engine.UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "split", TileSize = 32 });
+        var listed = await Engines.Create(Path.Combine(Engines.TestModels, "foreign"))
+            .UpscaleAsync(input, new UpscaleOptions { Scale = 2, ModelId = "global-split-x2", TileSize = 32 });
+        Assert.That(TestImages.MaxDifference(mine, listed), Is.Zero);
+
+        Registry.Remove("split");
+        Assert.That(LeftInFolder(), Is.EquivalentTo(new[] { "manifest.json" }));
+    }
+
+    [Test]
     public async Task A_second_registry_on_the_same_folder_sees_the_model_and_removal_deletes_it()
     {
         Add("gone-soon", TestModel("test-x4.onnx"));

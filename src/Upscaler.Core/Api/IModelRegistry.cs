@@ -53,9 +53,21 @@ public sealed record ModelRegistration
     /// <summary>Widest activation in channels, for sizing tiles from a memory budget.</summary>
     public int? Features { get; init; }
 
+    /// <summary>
+    /// For a network with global pooling converted to split form: the ONNX file computing the pooled
+    /// values (<see cref="OnnxFile"/> then takes them as inputs). Tiles share the image's values.
+    /// </summary>
+    public string? StatisticsFile { get; init; }
+
+    /// <summary>The pooled values <see cref="StatisticsFile"/> computes, in the order the main graph takes them.</summary>
+    public IReadOnlyList<PooledValueSpec> PooledValues { get; init; } = [];
+
     public double? FlopsPerPixel { get; init; }
     public long? Parameters { get; init; }
     public string? Architecture { get; init; }
     public string? Licence { get; init; }
     public string? Source { get; init; }
 }
+
+/// <summary>One globally pooled value of a split model, [1, Channels, 1, 1]; tiles combine it by mean or max.</summary>
+public sealed record PooledValueSpec(string Name, int Channels, bool IsMax);

@@ -42,29 +42,46 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
             throw new ModelCatalogException($"{final} already exists; remove it or choose another id");
 
         string temporary = Path.Combine(Folder, $".{fileName}.{Guid.NewGuid():N}.partial");
-        bool placed = false;
+        string statisticsName = r.Id + ".stats.onnx", statisticsFinal = Path.Combine(Folder, statisticsName);
+        if (r.StatisticsFile is not null && File.Exists(statisticsFinal))
+            throw new ModelCatalogException($"{statisticsFinal} already exists; remove it or choose another id");
+        bool placed = false, statisticsPlaced = false;
         try
         {
             File.Copy(r.OnnxFile, temporary);
             bool known = r.ReceptiveField is not null || r.ReceptiveFieldUnbounded;
-            var probed = ModelProbe.Probe(temporary, r.RangeMax, measureReceptiveField: !known);
+            var probed = ModelProbe.Probe(temporary, r.RangeMax, measureReceptiveField: !known, r.PooledValues);
             int? receptiveField = r.ReceptiveFieldUnbounded ? null : r.ReceptiveField ?? probed.ReceptiveField;
             var entry = Entry(r, probed, fileName, Sha256(temporary), receptiveField);
+            if (r.StatisticsFile is not null)
+            {
+                if (!File.Exists(r.StatisticsFile))
+                    throw new ModelCatalogException($"{r.StatisticsFile}: no such file");
+                File.Copy(r.StatisticsFile, statisticsFinal);
+                statisticsPlaced = true;
+                entry["statistics"] = new JsonObject
+                {
+                    ["file"] = statisticsName,
+                    ["sha256"] = Sha256(statisticsFinal),
+                    ["values"] = new JsonArray(r.PooledValues.Select(v => (JsonNode)new JsonObject
+                    {
+                        ["name"] = v.Name, ["channels"] = v.Channels, ["kind"] = v.IsMax ? "max" : "mean",
+                    }).ToArray()),
+                };
+            }
 
             File.Move(temporary, final);
             placed = true;
             WriteManifest(manifest => manifest.Add(entry));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
             if (placed)
                 File.Delete(final);
-            throw new ModelCatalogException($"cannot write to {Folder}: {e.Message}", e);
-        }
-        catch
-        {
-            if (placed)
-                File.Delete(final);
+            if (statisticsPlaced)
+                File.Delete(statisticsFinal);
+            if (e is IOException or UnauthorizedAccessException)
+                throw new ModelCatalogException($"cannot write to {Folder}: {e.Message}", e);
             throw;
         }
         finally
@@ -95,7 +112,7 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                     manifest.Remove(entry);
             });
             sessions.Evict(model.Id);
-            foreach (var file in new[] { model.Float32, model.Fp16, model.Int8 })
+            foreach (var file in new[] { model.Float32, model.Fp16, model.Int8, model.Statistics?.File })
                 if (file is not null && File.Exists(file.Path))
                     File.Delete(file.Path);
         }
@@ -122,7 +139,8 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
         };
         if (probed.DenoiseInputName is { } denoise)
             entry["denoise"] = new JsonObject { ["input"] = denoise, ["shape"] = new JsonArray(1) };
-        if (receptiveField is int rf && rf <= MaxExactReceptiveField && r.Overlap is null)
+        // A split model's main graph is local: its (local) receptive field is tiled exactly, however wide.
+        if (receptiveField is int rf && (rf <= MaxExactReceptiveField || r.StatisticsFile is not null) && r.Overlap is null)
             entry["receptiveField"] = rf;
         else
             entry["overlap"] = r.Overlap ?? DefaultOverlap;

@@ -18,8 +18,10 @@ internal static class ModelProbe
     private const int ProbeEdge = 96;
 
     /// <param name="rangeMax">The top of the model's value range (1 or 255), for realistic probe images.</param>
-    public static ProbedModel Probe(string file, float rangeMax, bool measureReceptiveField)
+    /// <param name="pooled">For a split model's main graph: its pooled-value inputs, fed zeros while probing.</param>
+    public static ProbedModel Probe(string file, float rangeMax, bool measureReceptiveField, IReadOnlyList<PooledValueSpec>? pooled = null)
     {
+        var extra = (pooled ?? []).ToDictionary(p => p.Name, p => p.Channels);
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         InferenceSession session;
         try
@@ -32,7 +34,7 @@ internal static class ModelProbe
         }
         using (session)
         {
-            var (image, denoise) = Inputs(file, session);
+            var (image, denoise) = Inputs(file, session, extra);
             var output = session.OutputMetadata.FirstOrDefault(o => o.Value.ElementType == typeof(float) && o.Value.Dimensions.Length == 4).Key
                 ?? throw new ModelCatalogException($"{file} has no 4-D float output for the upscaled image");
 
@@ -44,10 +46,12 @@ internal static class ModelProbe
         }
     }
 
-    private static (string Image, string? Denoise) Inputs(string file, InferenceSession session)
+    private static (string Image, string? Denoise) Inputs(string file, InferenceSession session, Dictionary<string, int> pooled)
     {
         string? image = null, denoise = null;
-        foreach (var (name, meta) in session.InputMetadata)
+        foreach (var name in pooled.Keys.Where(n => !session.InputMetadata.ContainsKey(n)))
+            throw new ModelCatalogException($"{file} has no input \"{name}\" for the pooled statistics");
+        foreach (var (name, meta) in session.InputMetadata.Where(i => !pooled.ContainsKey(i.Key)))
         {
             bool isFloat = meta.ElementType == typeof(float);
             if (isFloat && meta.Dimensions.Length == 4 && meta.Dimensions[1] is 3 or -1 && image is null)
@@ -110,6 +114,11 @@ internal static class ModelProbe
     private static (float[] Data, int[] Dimensions) Run(InferenceSession session, string image, string? denoise, string output, float[] data, int height, int width, string file)
     {
         var inputs = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(image, new DenseTensor<float>(data, [1, 3, height, width])) };
+        foreach (var (name, meta) in session.InputMetadata.Where(i => i.Key != image && i.Key != denoise))
+        {
+            int channels = meta.Dimensions.Length == 4 && meta.Dimensions[1] > 0 ? meta.Dimensions[1] : 1;
+            inputs.Add(NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(new float[channels], [1, channels, 1, 1])));
+        }
         if (denoise is not null)
         {
             int rank = session.InputMetadata[denoise].Dimensions.Length;
