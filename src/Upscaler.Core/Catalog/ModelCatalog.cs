@@ -15,7 +15,9 @@ internal sealed class ModelCatalog
 
     public ModelCatalog(UpscalerSettings settings)
     {
-        _directory = Path.GetFullPath(settings.ModelsDirectory);
+        // Without its trailing separator ("/path/models/" as typed in UPSCALER_MODELS_DIR), so the
+        // "inside the models folder" check below compares like with like.
+        _directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.ModelsDirectory));
         // Lazy caches a failure too: a broken manifest reports the same clear error on every call.
         _models = new Lazy<IReadOnlyList<ModelDescriptor>>(Load);
     }
