@@ -54,6 +54,8 @@ internal sealed class UpscalerCommandLine
     {
         var root = BuildCommand();
         var parsed = root.Parse(args);
+        if (UnknownOptions.Find(parsed, _inputs) is { } unknown)
+            return Usage(unknown);
         if (parsed.Errors.Count > 0)
             return Usage(string.Join(" ", parsed.Errors[0].Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
         try
