@@ -60,7 +60,15 @@ internal sealed class UpscalerCommandLine
             return Usage(string.Join(" ", parsed.Errors[0].Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = _out,
+                Error = _error,
+                EnableDefaultExceptionHandler = false,
+                // Signals are ours (Terminal/InterruptSignals): this handler would end the process two
+                // seconds after Ctrl+C even while a half-written file is being removed.
+                ProcessTerminationTimeout = null,
+            }, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -68,11 +68,12 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
 
         var clock = Stopwatch.StartNew();
         var decoded = VipsImageReader.Read(job.Input);
+        // The temporary file comes first: a folder that cannot be written fails before the upscale.
+        using var target = PendingOutput.Create(job.Output, settings.Overwrite);
         var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, settings.Options, p, cancellationToken));
         cancellationToken.ThrowIfCancellationRequested();
-        if (job.Output is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
-            Directory.CreateDirectory(directory);
-        VipsImageWriter.Write(decoded, upscaled, job.Output, job.Format, settings.Quality, settings.Overwrite);
+        VipsImageWriter.Write(decoded, upscaled, target, job.Format, settings.Quality, cancellationToken);
+        target.Commit(settings.Overwrite);
         output.WriteLine($"{job.Input} -> {job.Output} ({upscaled.Width}x{upscaled.Height}, {clock.Elapsed.TotalSeconds:0.0} s)");
     }
 
