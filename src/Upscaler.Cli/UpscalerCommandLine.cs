@@ -57,7 +57,7 @@ internal sealed class UpscalerCommandLine
         if (UnknownOptions.Find(parsed, _inputs) is { } unknown)
             return Usage(unknown);
         if (parsed.Errors.Count > 0)
-            return Usage(string.Join(" ", parsed.Errors[0].Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+            return Usage(ErrorText.OneLine(parsed.Errors[0].Message));
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration
@@ -72,7 +72,7 @@ internal sealed class UpscalerCommandLine
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _error.WriteLine($"upscaler: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+            _error.WriteLine($"upscaler: {ErrorText.Internal(e)}");
             return ExitCodes.SomeFailed;
         }
     }

@@ -25,24 +25,51 @@ internal sealed class PendingOutput : IDisposable
     /// <summary><c>.NAME.PID@HOST.RANDOM.partial</c> beside the final name.</summary>
     public string TemporaryPath { get; }
 
-    public static PendingOutput Create(string path, bool overwrite)
+    /// <summary>
+    /// Creates the temporary file, which proves the folder writable, and checks that its file system has
+    /// <paramref name="requiredBytes"/> free (a lower bound of the encoded size): both before any work.
+    /// </summary>
+    public static PendingOutput Create(string path, bool overwrite, long requiredBytes = 0)
     {
         string directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         string name = System.IO.Path.GetFileName(path);
+        if (FileInTheWay(directory) is { } file)
+            throw new ImageFileException($"{path}: {file} is a file, not a folder");
+        string? temporary = null;
         try
         {
             Directory.CreateDirectory(directory);
             SweepStale(directory, name);
             if (!overwrite && File.Exists(path))
                 throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)");
-            string temporary = System.IO.Path.Combine(directory, $".{name}.{Environment.ProcessId}@{Host}.{Guid.NewGuid():N}{Suffix}");
+            temporary = System.IO.Path.Combine(directory, $".{name}.{Environment.ProcessId}@{Host}.{Guid.NewGuid():N}{Suffix}");
             File.Create(temporary).Dispose();
+            long free = new DriveInfo(directory).AvailableFreeSpace;
+            if (free < requiredBytes)
+                throw new ImageFileException($"{path}: not enough free space in {directory}: {Megabytes(free)} left, and the result needs at least {Megabytes(requiredBytes)}");
             return new PendingOutput(path, temporary);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageFileException)
         {
-            throw new ImageFileException($"{path}: cannot write in {directory}: {e.Message}", e);
+            if (temporary is not null)
+                File.Delete(temporary);
+            throw e as ImageFileException ?? new ImageFileException($"{path}: cannot write in {directory}: {e.Message}", e);
         }
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1e6:0.0} MB";
+
+    /// <summary>The nearest existing ancestor of a folder to be, when it is a file.</summary>
+    private static string? FileInTheWay(string directory)
+    {
+        for (string? d = directory; d is not null; d = System.IO.Path.GetDirectoryName(d))
+        {
+            if (Directory.Exists(d))
+                return null;
+            if (File.Exists(d))
+                return d;
+        }
+        return null;
     }
 
     /// <summary>Renames the finished temporary file to the final name.</summary>

@@ -27,7 +27,7 @@ internal static class VipsImageWriter
         }
         catch (VipsException e)
         {
-            throw new ImageFileException($"{target.Path}: cannot write the image: {VipsImageReader.Describe(e)}", e);
+            throw new ImageFileException($"{target.Path}: cannot write the image: {VipsErrorText.Reason(e, target)}", e);
         }
         cancellationToken.ThrowIfCancellationRequested();
     }
@@ -42,7 +42,7 @@ internal static class VipsImageWriter
         }
     }
 
-    private static VipsImage ToVips(DecodedImage source, PixelImage pixels, OutputFormat format)
+    internal static VipsImage ToVips(DecodedImage source, PixelImage pixels, OutputFormat format)
     {
         bool sixteen = pixels.BitDepth == 16;
         var image = VipsImage.NewFromMemory(pixels.Data, pixels.Width, pixels.Height, pixels.Channels,

@@ -62,7 +62,7 @@ internal sealed class ModelSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"model file {file} could not be loaded by ONNX Runtime: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"model file {file} could not be loaded by ONNX Runtime: {ErrorText.OneLine(e.Message)}", e);
         }
 
         try
@@ -192,7 +192,7 @@ internal sealed class ModelSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"model file {file} fails to run: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"model file {file} fails to run: {ErrorText.OneLine(e.Message)}", e);
         }
     }
 }
