@@ -44,8 +44,7 @@ internal sealed class PendingOutput : IDisposable
                 throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)");
             temporary = System.IO.Path.Combine(directory, $".{name}.{Environment.ProcessId}@{Host}.{Guid.NewGuid():N}{Suffix}");
             File.Create(temporary).Dispose();
-            long free = new DriveInfo(directory).AvailableFreeSpace;
-            if (free < requiredBytes)
+            if (FreeBytes(directory) is long free && free < requiredBytes)
                 throw new ImageFileException($"{path}: not enough free space in {directory}: {Megabytes(free)} left, and the result needs at least {Megabytes(requiredBytes)}");
             return new PendingOutput(path, temporary);
         }
@@ -54,6 +53,19 @@ internal sealed class PendingOutput : IDisposable
             if (temporary is not null)
                 File.Delete(temporary);
             throw e as ImageFileException ?? new ImageFileException($"{path}: cannot write in {directory}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The free space of the folder's file system, when it can be known (not, e.g., for a Windows network share).</summary>
+    private static long? FreeBytes(string directory)
+    {
+        try
+        {
+            return new DriveInfo(directory).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
