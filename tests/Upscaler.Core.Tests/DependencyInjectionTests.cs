@@ -22,7 +22,7 @@ public class DependencyInjectionTests
         var exported = typeof(IUpscaler).Assembly.GetExportedTypes().Select(t => t.Name).Order().ToArray();
         Assert.That(exported, Is.EquivalentTo(new[]
         {
-            "ComputeDevice", "DeviceUnavailableException", "ImageTooLargeException", "InvalidOptionsException", "IUpscaler",
+            "ComputeDevice", "DeviceUnavailableException", "ErrorText", "ImageTooLargeException", "InvalidOptionsException", "IUpscaler",
             "ModelCatalogException", "ModelInfo", "ModelKind", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
             "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings",
         }));
