@@ -33,18 +33,32 @@ dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 
+# Adds one Python unittest run's counts to the totals. unittest ends with "Ran N tests" and
+# "OK (skipped=S)" or "FAILED (failures=F, errors=E, skipped=S)".
+count_unittest() {
+    local log=$1 name=$2 ran bad skipped
+    ran=$(grep -oE '^Ran [0-9]+ test' "$log" | awk '{print $2}' | tail -n 1)
+    bad=$(grep -oE '(failures|errors)=[0-9]+' "$log" | tail -n 2 | awk -F= '{s += $2} END {print s + 0}')
+    skipped=$(grep -oE 'skipped=[0-9]+' "$log" | tail -n 1 | awk -F= '{print $2 + 0}')
+    [ -n "$ran" ] || { ran=0; bad=1; echo "the $name tests did not run" >&2; }
+    passed=$((passed + ran - bad - ${skipped:-0}))
+    failed=$((failed + bad))
+}
+
 # --- GIMP plug-in: frame code unit tests (python3 unittest, against the bridge built above) ---
 echo "== GIMP plug-in frame code (Python unittest)"
 pylog=$(mktemp)
 UPSCALER_TEST_BRIDGE="$PWD/src/Upscaler.Bridge/bin/Release/net10.0/upscaler-bridge" \
     python3 -m unittest discover -s plugins/gimp/tests -v 2>&1 | tee "$pylog" || status=1
-# unittest ends with "Ran N tests" and "OK (skipped=S)" or "FAILED (failures=F, errors=E, skipped=S)".
-py_ran=$(grep -oE '^Ran [0-9]+ test' "$pylog" | awk '{print $2}' | tail -n 1)
-py_bad=$(grep -oE '(failures|errors)=[0-9]+' "$pylog" | tail -n 2 | awk -F= '{s += $2} END {print s + 0}')
-py_skipped=$(grep -oE 'skipped=[0-9]+' "$pylog" | tail -n 1 | awk -F= '{print $2 + 0}')
-[ -n "$py_ran" ] || { py_ran=0; py_bad=1; echo "the Python tests did not run" >&2; }
-passed=$((passed + py_ran - py_bad - ${py_skipped:-0}))
-failed=$((failed + py_bad))
+count_unittest "$pylog" "GIMP plug-in"
+rm -f "$pylog"
+
+# --- Model tools: the fp16 copies against fp32, the training scripts' setup (Debian's Python with
+# numpy, onnx, torch and Pillow; UPSCALER_MODEL_PYTHON picks another) ---
+echo "== Model files and training scripts (Python unittest)"
+pylog=$(mktemp)
+"${UPSCALER_MODEL_PYTHON:-/usr/bin/python3}" -m unittest discover -s models/tests -v 2>&1 | tee "$pylog" || status=1
+count_unittest "$pylog" "model"
 rm -f "$pylog"
 
 # --- GIMP plug-in: end-to-end in a real GIMP 3 (Debian trixie root, made and cached by the script) ---

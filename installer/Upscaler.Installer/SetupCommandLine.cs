@@ -3,6 +3,7 @@ using System.Reflection;
 using Upscaler.Installer.Hosts;
 using Upscaler.Installer.Payload;
 using Upscaler.Installer.Setup;
+using Upscaler.Core;
 
 namespace Upscaler.Installer;
 
@@ -40,7 +41,7 @@ public sealed class SetupCommandLine(TextWriter output, TextWriter error, HostEn
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            error.WriteLine($"upscaler-setup: error: {SafeOneLine(parsed.Errors[0].Message)}");
+            error.WriteLine($"upscaler-setup: error: {ErrorText.OneLine(parsed.Errors[0].Message)}");
             error.WriteLine("Try 'upscaler-setup --help'.");
             return UsageError;
         }
@@ -154,10 +155,8 @@ public sealed class SetupCommandLine(TextWriter output, TextWriter error, HostEn
         }
         catch (SetupException e)
         {
-            error.WriteLine($"upscaler-setup: error: {SafeOneLine(e.Message)}");
+            error.WriteLine($"upscaler-setup: error: {ErrorText.OneLine(e.Message)}");
             return Failed;
         }
     }
-
-    private static string SafeOneLine(string message) => string.Join(" ", message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -34,8 +34,9 @@ from imresize import imresize               # noqa: E402
 from metrics import psnr_y, ssim_y, to_uint8  # noqa: E402
 import data                                  # noqa: E402
 from model import CompactSR                  # noqa: E402
+import datasets                              # noqa: E402
 
-BENCH = "/work/shared/datasets/bench"
+BENCH = datasets.path("bench")
 CLEAN_STRENGTHS = [0.0, 0.25, 0.5, 0.75, 1.0]
 DEGRADED_STRENGTHS = [0.0, 0.5, 1.0]
 

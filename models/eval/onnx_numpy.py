@@ -65,7 +65,9 @@ def _dequantize_linear(q, scale, zp, axis):
     return ((q.astype(np.int64) - z).astype(np.float32) * s).astype(np.float32)
 
 
-def run(model: onnx.ModelProto, feeds: dict) -> dict:
+def run(model: onnx.ModelProto, feeds: dict, observe=None) -> dict:
+    """Runs the graph on numpy arrays; observe(name, value), if given, sees every node's output
+    (the fp16 tests look for an intermediate tensor that overflows)."""
     env = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
     env.update(feeds)
     env[""] = None
@@ -125,4 +127,6 @@ def run(model: onnx.ModelProto, feeds: dict) -> dict:
         else:
             raise NotImplementedError(op)
         env[node.output[0]] = out
+        if observe is not None:
+            observe(node.output[0], out)
     return {o.name: env[o.name] for o in model.graph.output}

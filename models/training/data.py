@@ -33,8 +33,10 @@ from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval"))
 from imresize import imresize  # noqa: E402  (MATLAB bicubic, shared with evaluation)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import datasets  # noqa: E402
 
-DATA_ROOT = "/work/shared/datasets/train"
+DATA_ROOT = datasets.path("train")
 SOURCES = ["photos", "bsd400", "t91", "kodak24", "sunhays80", "imagenet-sample"]
 CLEAN_SHARE = 0.3
 VAL_PERCENT = 3

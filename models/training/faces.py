@@ -1,6 +1,6 @@
 """Face data for the face specialist (face-x4 / face-x2).
 
-Source: /work/shared/datasets/faces/train (462 square face crops, JPEG q95).
+Source: faces/train in the datasets folder (datasets.py; 462 square face crops, JPEG q95).
 Validation split by *source prefix* (the part of the file name before "__"), because
 the same people recur inside a source (deepface_tests, facemask, ...): whole sources
 are held out, so no validation face is a person seen in training (as far as the
@@ -26,8 +26,9 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import data  # noqa: E402
+import datasets  # noqa: E402
 
-FACE_ROOT = "/work/shared/datasets/faces/train"
+FACE_ROOT = datasets.path("faces", "train")
 VAL_SOURCES = {"human_samples_real", "face_recognition", "deca_samples", "gpen_selfie", "3ddfa_v2"}
 GENERAL_SHARE = 0.25
 WORK = os.path.join(HERE, "work", "spec")

@@ -1,8 +1,8 @@
 """Rendered training/validation data for the text-preserving specialist (text-x4/x2).
 
 Everything is rendered: no scanned or downloaded images. Fonts and SVG art come only
-from the Debian packages listed in /work/shared/datasets/README.md (install_packages()
-installs them). Font families held out of training, for validation and the OCR test:
+from the Debian packages in data-packages.txt (install them first, as root, with
+models/training/setup-data-packages.sh). Font families held out of training, for validation and the OCR test:
 Liberation (fonts-liberation2: Sans, Serif, Mono) and Carlito (fonts-crosextra-carlito).
 
 Scenes (HR, 160 x 160 crops, uint8):
@@ -24,7 +24,8 @@ Degradations (TextPairSampler, strength d as in the general recipe):
     light noise (p 0.5, std <= 6/255), JPEG 4:2:0 (p 0.85, quality 95 - 55*u*d).
   * target: always the clean HR render.
 
-    /usr/bin/python3 models/training/text_data.py      # installs packages, renders the bank
+    models/training/setup-data-packages.sh             # once, as root
+    /usr/bin/python3 models/training/text_data.py      # renders the bank
 """
 import glob
 import io
@@ -43,11 +44,8 @@ sys.path.insert(0, HERE)
 import data  # noqa: E402
 
 WORK = os.path.join(HERE, "work", "spec")
-PACKAGES = ["fonts-dejavu-core", "fonts-dejavu-extra", "fonts-liberation2", "fonts-freefont-ttf",
-            "fonts-noto-core", "fonts-urw-base35", "fonts-crosextra-carlito", "fonts-crosextra-caladea",
-            "fonts-linuxlibertine", "fonts-texgyre", "fonts-noto-mono", "fonts-inconsolata",
-            "fonts-aenigma", "papirus-icon-theme", "breeze-icon-theme", "tango-icon-theme",
-            "openclipart-svg", "librsvg2-bin", "tesseract-ocr", "tesseract-ocr-eng"]
+PACKAGE_LIST = os.path.join(HERE, "data-packages.txt")
+SETUP_SCRIPT = "models/training/setup-data-packages.sh"
 HELD_OUT = ("liberation", "carlito")
 CLEAN_SHARE = 0.35
 
@@ -63,11 +61,18 @@ WORDS = ("the quick brown fox jumps over lazy dog settings file edit view help s
          "SALE NEW FREE OPEN HOT 50% OFF BEST ONLINE CLICK HERE SUBMIT OK YES NO INFO ERROR").split()
 
 
-def install_packages():
-    missing = [p for p in PACKAGES
+def packages():
+    with open(PACKAGE_LIST) as f:
+        return [line.strip() for line in f if line.strip() and not line.lstrip().startswith("#")]
+
+
+def require_packages():
+    """The renders need the packages in data-packages.txt; installing them is the setup script's job."""
+    missing = [p for p in packages()
                if subprocess.run(["dpkg", "-s", p], capture_output=True).returncode != 0]
     if missing:
-        subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing], check=True)
+        raise SystemExit("text_data.py: missing Debian packages: %s; install them with %s (as root)"
+                         % (" ".join(missing), SETUP_SCRIPT))
 
 
 # ------------------------------------------------------------------------- fonts
@@ -310,7 +315,7 @@ def load_train_bank(n=6000):
     path = os.path.join(WORK, "text_bank_160.npy")
     if os.path.exists(path):
         return np.load(path)
-    install_packages()
+    require_packages()
     train_fonts, _ = font_lists()
     icons = rasterise_icons()
     photos = np.load(os.path.join(HERE, "work", "bank_160.npy"), mmap_mode="r")
@@ -327,6 +332,7 @@ def load_val_hr(n=40, S=192):
     if os.path.exists(path):
         arr = np.load(path)
     else:
+        require_packages()
         _, held = font_lists()
         photos = np.stack([np.asarray(Image.fromarray(hr).resize((160, 160), Image.BICUBIC))
                            for _, hr in data.load_val_hr()])
@@ -398,6 +404,7 @@ class TextPairSampler:
 if __name__ == "__main__":
     import time
     t = time.time()
+    require_packages()
     tr, ho = font_lists()
     print(f"{len(tr)} training fonts, {len(ho)} held-out: {[os.path.basename(f) for f in ho]}")
     print("icons", len(rasterise_icons()), f"{time.time() - t:.0f}s")

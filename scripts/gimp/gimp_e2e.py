@@ -249,9 +249,14 @@ def main():
         results, seconds = run_gimp(args.root, work, "plan.json", args.bridge_env)
         checks.check("python-fu-ai-upscale is registered under Filters > Enhance with its four arguments",
                      check_registration(results.pop("registration", {})))
-        calls = [r.get("seconds", 0) for r in results.values() if r.get("status") == "success"]
-        print("# GIMP batch run: %.1f s for %d calls; successful calls took %.2f s on average (max %.2f s)"
-              % (seconds, len(cases), sum(calls) / max(1, len(calls)), max(calls or [0])), flush=True)
+        # Each call is a new plug-in process that starts its own bridge, which loads the engine and the
+        # model: on these tiny layers a call's time is that fixed first-result latency.
+        calls = [results[c["name"]]["seconds"] for c in cases
+                 if results.get(c["name"], {}).get("status") == "success"]
+        ordered = sorted(calls) or [0]
+        print("# GIMP batch run: %.1f s for %d calls; successful calls (plug-in + bridge start, model load, "
+              "upscale of a tiny layer): first %.2f s, median %.2f s, max %.2f s"
+              % (seconds, len(cases), calls[0] if calls else 0, ordered[len(ordered) // 2], ordered[-1]), flush=True)
         for case in cases:
             record = results.get(case["name"], {"status": "missing", "message": "no record"})
             if case["model"] in kinds:  # "general" today; face and text join automatically once installed

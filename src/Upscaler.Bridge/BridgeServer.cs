@@ -132,7 +132,7 @@ internal sealed class BridgeServer(IUpscaler upscaler, Stream input, Stream outp
         catch (Exception e) when (e is not IOException)
         {
             logger.LogError(e, "request {Id}: internal error", id);
-            writer.WriteError(id, ErrorCode.Internal, $"internal error ({e.GetType().Name}): {e.Message}", fatal: false);
+            writer.WriteError(id, ErrorCode.Internal, ErrorText.Internal(e), fatal: false);
         }
     }
 

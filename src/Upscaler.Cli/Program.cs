@@ -1,5 +1,6 @@
 using NetVips;
 using Upscaler.Cli;
+using Upscaler.Cli.Terminal;
 
 // libvips' own warnings (e.g. about odd metadata) would interleave with our one-line messages.
 Log.SetLogHandler("VIPS", Enums.LogLevelFlags.Warning, (_, _, _) => { });
@@ -8,4 +9,5 @@ string models = Environment.GetEnvironmentVariable("UPSCALER_MODELS_DIR") is { L
     ? fromEnvironment
     : Path.Combine(AppContext.BaseDirectory, "models");
 var commandLine = new UpscalerCommandLine(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected, models);
-return await commandLine.RunAsync(args);
+using var interrupt = new InterruptSignals();
+return await commandLine.RunAsync(args, interrupt.Token);

@@ -54,15 +54,25 @@ internal sealed class UpscalerCommandLine
     {
         var root = BuildCommand();
         var parsed = root.Parse(args);
+        if (UnknownOptions.Find(parsed, _inputs) is { } unknown)
+            return Usage(unknown);
         if (parsed.Errors.Count > 0)
-            return Usage(string.Join(" ", parsed.Errors[0].Message.Split((char[])['\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+            return Usage(ErrorText.OneLine(parsed.Errors[0].Message));
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = _out,
+                Error = _error,
+                EnableDefaultExceptionHandler = false,
+                // Signals are ours (Terminal/InterruptSignals): this handler would end the process two
+                // seconds after Ctrl+C even while a half-written file is being removed.
+                ProcessTerminationTimeout = null,
+            }, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _error.WriteLine($"upscaler: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+            _error.WriteLine($"upscaler: {ErrorText.Internal(e)}");
             return ExitCodes.SomeFailed;
         }
     }

@@ -15,6 +15,8 @@ public static class UpscalerServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddUpscaler(this IServiceCollection services, Action<UpscalerSettings>? configure = null)
     {
+        // Every front end comes through here before ONNX Runtime's environment exists.
+        OnnxRuntimeTelemetry.TurnOff();
         var settings = new UpscalerSettings();
         configure?.Invoke(settings);
         services.TryAddSingleton(settings);

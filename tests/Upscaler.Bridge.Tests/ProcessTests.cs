@@ -12,6 +12,11 @@ public class ProcessTests
         private readonly Task<string> _stderr;
 
         public BridgeProcess(string modelsDirectory, params string[] args)
+            : this(modelsDirectory, new Dictionary<string, string>(), args)
+        {
+        }
+
+        public BridgeProcess(string modelsDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
         {
             var start = new ProcessStartInfo("dotnet")
             {
@@ -24,6 +29,8 @@ public class ProcessTests
                 start.ArgumentList.Add(a);
             start.Environment["UPSCALER_MODELS_DIR"] = modelsDirectory;
             start.Environment["UPSCALER_BRIDGE_LOG"] = "information";
+            foreach (var (name, value) in environment)
+                start.Environment[name] = value;
             _process = Process.Start(start)!;
             _stderr = _process.StandardError.ReadToEndAsync();
         }
@@ -152,5 +159,29 @@ public class ProcessTests
         var answer = await bridge.FinalAsync();
         Assert.That(answer.ToString(), Does.StartWith("ERROR id=1 code=6"));
         Assert.That((await bridge.EndAsync()).Code, Is.EqualTo(0));
+    }
+    [Test]
+    public async Task It_writes_nothing_in_home_or_temp_folders()
+    {
+        // ONNX Runtime's telemetry kept ~/.cache/Microsoft/DeveloperTools/.onnxruntime/{onnxruntime.db,deviceid}.
+        string root = Path.Combine(Path.GetTempPath(), "bridge-home-" + Guid.NewGuid().ToString("N"));
+        string home = Path.Combine(root, "home"), temp = Path.Combine(root, "tmp");
+        Directory.CreateDirectory(home);
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var environment = new Dictionary<string, string> { ["HOME"] = home, ["XDG_CACHE_HOME"] = Path.Combine(home, ".cache"), ["TMPDIR"] = temp };
+            using var bridge = new BridgeProcess(Servers.TestModels, environment);
+            await bridge.SendAsync(Frames.Upscale(1, 8, 8, 3, 8, Frames.Pattern(8, 8, 3, 8)));
+            Assert.That((await bridge.FinalAsync()).ToString(), Does.StartWith("RESULT id=1"));
+            var (code, stderr) = await bridge.EndAsync();
+            Assert.That(code, Is.EqualTo(0), stderr);
+            Assert.That(stderr, Does.Not.Contain("elemetry"));
+            Assert.That(Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories), Is.EquivalentTo(new[] { home, temp }));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 }

@@ -111,4 +111,44 @@ public class BadInputTests : ScratchFolderTests
         var result = await Cli.RunAsync(Dir.File("no-models-here"), a, "-o", Dir.File("out.png"));
         AssertOneLineError(result, 1, "model catalog not found");
     }
+    [Test]
+    public async Task A_mistyped_option_is_a_usage_error_and_nothing_is_processed()
+    {
+        string input = Dir.Png("in.png", 8, 8);
+        var result = await Cli.RunAsync(Cli.TestModels, input, "--scale", "2", "--denoize", "0.3");
+        AssertOneLineError(result, 2, "unknown option \"--denoize\"");
+        Assert.That(result.Error, Does.Contain("did you mean --denoise?"));
+        Assert.That(Directory.GetFiles(Dir.Path).Select(Path.GetFileName), Is.EqualTo(new[] { "in.png" }), "nothing processed");
+    }
+
+    [TestCase("-x")]
+    [TestCase("--xyz")]
+    public async Task An_unknown_option_with_no_close_match_is_named(string option)
+    {
+        string input = Dir.Png("in.png", 8, 8);
+        var result = await Cli.RunAsync(Cli.TestModels, input, option);
+        AssertOneLineError(result, 2, $"unknown option \"{option}\"");
+        Assert.That(result.Error, Does.Not.Contain("did you mean"));
+        Assert.That(Directory.GetFiles(Dir.Path).Select(Path.GetFileName), Is.EqualTo(new[] { "in.png" }));
+    }
+
+    [Test]
+    public void A_file_whose_name_starts_with_a_dash_is_still_an_input()
+    {
+        // An existing file is taken as it is, and after "--" anything is an input.
+        Dir.Png("-zebra.png", 8, 8);
+        Dir.Png("--double.png", 8, 8);
+        var result = Cli.RunProcess(Cli.TestModels, Dir.Path, "-zebra.png", "--scale", "2", "--", "--double.png");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(File.Exists(Dir.File("-zebra_x2.png")) && File.Exists(Dir.File("--double_x2.png")), Is.True);
+    }
+
+    [Test]
+    public async Task After_a_double_dash_a_missing_dashed_name_is_a_missing_file()
+    {
+        string input = Dir.Png("in.png", 8, 8);
+        var result = await Cli.RunAsync(Cli.TestModels, input, "--scale", "2", "--out-dir", Dir.File("o"), "--", "--nope.png");
+        AssertOneLineError(result, 1, "no such file");
+        Assert.That(File.Exists(Dir.File("o/in_x2.png")), Is.True);
+    }
 }

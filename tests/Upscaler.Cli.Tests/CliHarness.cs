@@ -43,6 +43,20 @@ internal static class Cli
     /// <summary>The built executable, started as a user would start it.</summary>
     public static CliResult RunProcess(string modelsDirectory, string workingDirectory, params string[] args)
     {
+        using var process = Process.Start(StartInfo(modelsDirectory, workingDirectory, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail("upscaler did not finish within 2 minutes");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>How <see cref="RunProcess"/> starts the executable (<c>dotnet upscaler.dll</c> runs in one process).</summary>
+    public static ProcessStartInfo StartInfo(string modelsDirectory, string workingDirectory, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -53,15 +67,7 @@ internal static class Cli
         foreach (var a in args)
             start.ArgumentList.Add(a);
         start.Environment["UPSCALER_MODELS_DIR"] = modelsDirectory;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("upscaler did not finish within 2 minutes");
-        }
-        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+        return start;
     }
 }
 

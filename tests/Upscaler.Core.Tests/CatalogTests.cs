@@ -49,6 +49,16 @@ public class CatalogTests
     }
 
     [Test]
+    public async Task A_models_folder_given_with_a_trailing_separator_works()
+    {
+        // UPSCALER_MODELS_DIR=/path/models/ once made every model "outside the models folder".
+        var engine = Engines.Create(_dir + Path.DirectorySeparatorChar);
+        Assert.That(engine.Models, Has.Count.EqualTo(2));
+        var result = await engine.UpscaleAsync(TestImages.Pattern(8, 8), new UpscaleOptions { Scale = 2 });
+        Assert.That(result.Width, Is.EqualTo(16));
+    }
+
+    [Test]
     public void A_missing_manifest_is_named()
     {
         File.Delete(Path.Combine(_dir, "manifest.json"));

@@ -1,3 +1,5 @@
+using Upscaler.Core;
+
 namespace Upscaler.Installer.Setup;
 
 /// <summary>Turns the file system's exceptions into one-line <see cref="SetupException"/>s that name the folder.</summary>
@@ -12,17 +14,15 @@ internal static class SafeIO
         catch (UnauthorizedAccessException e)
         {
             // The usual cause is Paint.NET's folder under Program Files from a prompt that is not elevated.
-            throw new SetupException($"{what}: {OneLine(e.Message)} (no permission: run as administrator or root, or choose a folder you can write to)", e);
+            throw new SetupException($"{what}: {ErrorText.OneLine(e.Message)} (no permission: run as administrator or root, or choose a folder you can write to)", e);
         }
         catch (Exception e) when (e is IOException or NotSupportedException or ArgumentException)
         {
-            throw new SetupException($"{what}: {OneLine(e.Message)}", e);
+            throw new SetupException($"{what}: {ErrorText.OneLine(e.Message)}", e);
         }
     }
 
     public static void Run(string what, Action action) => Run(what, () => { action(); return 0; });
-
-    public static string OneLine(string message) => string.Join(" ", message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Deletes a folder tree, ignoring failures: used only to clean up after a failure that is already being reported.</summary>
     public static void TryDeleteTree(string? folder)

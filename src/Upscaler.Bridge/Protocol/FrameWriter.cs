@@ -36,7 +36,7 @@ internal sealed class FrameWriter(Stream output)
 
     public void WriteError(uint requestId, ErrorCode code, string message, bool fatal)
     {
-        byte[] text = OneLine(message);
+        byte[] text = Encode(message);
         Span<byte> p = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(p, requestId);
         BinaryPrimitives.WriteUInt16LittleEndian(p[4..], (ushort)code);
@@ -63,10 +63,10 @@ internal sealed class FrameWriter(Stream output)
         }
     }
 
-    /// <summary>Messages are one line of at most <see cref="Wire.MaxMessageBytes"/> UTF-8 bytes, cut at a character boundary.</summary>
-    private static byte[] OneLine(string message)
+    /// <summary>Messages are one line (<see cref="ErrorText"/>) of at most <see cref="Wire.MaxMessageBytes"/> UTF-8 bytes, cut at a character boundary.</summary>
+    private static byte[] Encode(string message)
     {
-        string line = message.ReplaceLineEndings(" ").Trim();
+        string line = ErrorText.OneLine(message);
         byte[] bytes = Encoding.UTF8.GetBytes(line);
         if (bytes.Length <= Wire.MaxMessageBytes)
             return bytes;

@@ -47,7 +47,7 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A bug of ours must still cost only this input, and read as one line.
-                Error($"{job.Input}: internal error ({e.GetType().Name}): {e.Message.ReplaceLineEndings(" ")}");
+                Error($"{job.Input}: {ErrorText.Internal(e)}");
                 failed++;
             }
         }
@@ -68,11 +68,17 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
 
         var clock = Stopwatch.StartNew();
         var decoded = VipsImageReader.Read(job.Input);
+        // Everything about the output that can fail is checked before the upscale: the metadata fits
+        // the format, the folder takes a file (the temporary file is created now) and has room for it.
+        foreach (var notice in MetadataFit.Check(decoded, job.Format))
+            error.WriteLine($"upscaler: {job.Input}: {notice}");
+        long required = job.Format.MinimumBytes(size.Width, size.Height, decoded.Pixels.Channels, decoded.Pixels.BitDepth)
+                        + decoded.Metadata.Values.Sum(block => (long)block.Length);
+        using var target = PendingOutput.Create(job.Output, settings.Overwrite, required);
         var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, settings.Options, p, cancellationToken));
         cancellationToken.ThrowIfCancellationRequested();
-        if (job.Output is { } path && Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
-            Directory.CreateDirectory(directory);
-        VipsImageWriter.Write(decoded, upscaled, job.Output, job.Format, settings.Quality, settings.Overwrite);
+        VipsImageWriter.Write(decoded, upscaled, target, job.Format, settings.Quality, cancellationToken);
+        target.Commit(settings.Overwrite);
         output.WriteLine($"{job.Input} -> {job.Output} ({upscaled.Width}x{upscaled.Height}, {clock.Elapsed.TotalSeconds:0.0} s)");
     }
 

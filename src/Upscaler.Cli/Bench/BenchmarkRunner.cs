@@ -105,7 +105,11 @@ internal sealed class BenchmarkRunner(IUpscaler upscaler, IUpscaler float32, str
             double decode = clock.Elapsed.TotalSeconds;
             var upscaled = await upscaler.UpscaleAsync(decoded.Pixels, new UpscaleOptions { Scale = 4, Device = ComputeDevice.Cpu }, null, cancellationToken);
             double upscale = clock.Elapsed.TotalSeconds - decode;
-            VipsImageWriter.Write(decoded, upscaled, target, OutputFormat.Png, null, overwrite: true);
+            using (var pending = PendingOutput.Create(target, overwrite: true))
+            {
+                VipsImageWriter.Write(decoded, upscaled, pending, OutputFormat.Png, null, cancellationToken);
+                pending.Commit(overwrite: true);
+            }
             double total = clock.Elapsed.TotalSeconds;
             double gflops = (double)width * height * flopsPerPixel / total / 1e9;
             output.WriteLine($"## Whole pipeline, {width}x{height} PNG to {width * 4}x{height * 4} PNG (x4, automatic tiles)");

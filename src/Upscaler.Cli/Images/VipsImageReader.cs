@@ -41,7 +41,7 @@ internal static class VipsImageReader
         }
         catch (VipsException e)
         {
-            throw new ImageFileException($"{path}: cannot decode the image (truncated or corrupt): {Describe(e)}", e);
+            throw new ImageFileException($"{path}: cannot decode the image (truncated or corrupt): {VipsErrorText.Reason(e)}", e);
         }
     }
 
@@ -61,7 +61,7 @@ internal static class VipsImageReader
         }
         catch (VipsException e)
         {
-            throw new ImageFileException($"{path}: not a supported image file ({Describe(e)})", e);
+            throw new ImageFileException($"{path}: not a supported image file ({VipsErrorText.Reason(e)})", e);
         }
     }
 
@@ -94,20 +94,5 @@ internal static class VipsImageReader
         if (image.Bands is < 1 or > 4)
             throw new ImageFileException($"images with {image.Bands} channels are not supported (gray, gray+alpha, RGB or RGBA only)");
         return image;
-    }
-
-    /// <summary>
-    /// libvips' reasons on one line. NetVips puts a generic "unable to …" line first and the
-    /// specific reasons after it; keep the specific ones when there are any.
-    /// </summary>
-    public static string Describe(VipsException e)
-    {
-        var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length switch
-        {
-            0 => "unknown libvips error",
-            1 => lines[0],
-            _ => string.Join("; ", lines.Skip(1)),
-        };
     }
 }

@@ -5,47 +5,44 @@ using VipsImage = NetVips.Image;
 namespace Upscaler.Cli.Images;
 
 /// <summary>
-/// Encodes engine pixels with libvips. The file appears only once complete: it is written to a
-/// temporary name beside the destination and renamed, and an existing file is replaced only when
-/// asked to. A failure leaves nothing behind.
+/// Encodes engine pixels with libvips into a <see cref="PendingOutput"/>'s temporary file; the caller
+/// renames it when complete. Cancellation reaches the encoder through libvips' kill flag, so Ctrl+C
+/// stops a long write within a strip instead of waiting for the whole file.
 /// </summary>
 internal static class VipsImageWriter
 {
-    public static void Write(DecodedImage source, PixelImage pixels, string path, OutputFormat format, int? quality, bool overwrite)
+    public static void Write(DecodedImage source, PixelImage pixels, PendingOutput target, OutputFormat format, int? quality, CancellationToken cancellationToken)
     {
-        if (!overwrite && File.Exists(path))
-            throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)");
         if (pixels.Width > format.MaxSide() || pixels.Height > format.MaxSide())
-            throw new ImageFileException($"{path}: {pixels.Width}x{pixels.Height} is too large for {format} (at most {format.MaxSide()} px per side)");
-
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.partial");
+            throw new ImageFileException($"{target.Path}: {pixels.Width}x{pixels.Height} is too large for {format} (at most {format.MaxSide()} px per side)");
         try
         {
-            using (var image = ToVips(source, pixels, format))
-                Save(image, temporary, format, quality);
-            File.Move(temporary, path, overwrite);
+            using var image = ToVips(source, pixels, format);
+            image.SetProgress(NoProgress.Instance, cancellationToken);
+            Save(image, target.TemporaryPath, format, quality);
+        }
+        catch (VipsException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
         }
         catch (VipsException e)
         {
-            throw new ImageFileException($"{path}: cannot write the image: {VipsImageReader.Describe(e)}", e);
+            throw new ImageFileException($"{target.Path}: cannot write the image: {VipsErrorText.Reason(e, target)}", e);
         }
-        catch (IOException e) when (!overwrite && File.Exists(path))
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>libvips reports progress only to a listener; the listener is what watches the token.</summary>
+    private sealed class NoProgress : IProgress<int>
+    {
+        public static readonly NoProgress Instance = new();
+
+        public void Report(int value)
         {
-            throw new ImageFileException($"{path}: already exists (use --overwrite to replace it)", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageFileException($"{path}: cannot write: {e.Message}", e);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-                File.Delete(temporary);
         }
     }
 
-    private static VipsImage ToVips(DecodedImage source, PixelImage pixels, OutputFormat format)
+    internal static VipsImage ToVips(DecodedImage source, PixelImage pixels, OutputFormat format)
     {
         bool sixteen = pixels.BitDepth == 16;
         var image = VipsImage.NewFromMemory(pixels.Data, pixels.Width, pixels.Height, pixels.Channels,

@@ -81,7 +81,7 @@ internal static class ExecutionProviders
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             options.Dispose();
-            throw new DeviceUnavailableException($"the DirectML GPU provider could not be loaded: {FirstLine(e.Message)}", e);
+            throw new DeviceUnavailableException($"the DirectML GPU provider could not be loaded: {ErrorText.OneLine(e.Message)}", e);
         }
 #else
         _ = settings;
@@ -89,7 +89,4 @@ internal static class ExecutionProviders
             "no GPU execution provider in this build (DirectML is built into the Windows version only); use --device cpu or auto");
 #endif
     }
-
-    public static string FirstLine(string message) =>
-        message.Split('\n', 2)[0].Trim();
 }

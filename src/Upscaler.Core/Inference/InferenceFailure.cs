@@ -19,7 +19,7 @@ internal static class InferenceFailure
 
     public static InferenceFailedException From(OnnxRuntimeException e, ModelDescriptor model, ComputeDevice device, int height, int width)
     {
-        string reason = ExecutionProviders.FirstLine(e.Message);
+        string reason = ErrorText.OneLine(e.Message);
         string where = device == ComputeDevice.Gpu ? "GPU" : "CPU";
         return IsOutOfMemory(e.Message)
             ? new OutOfDeviceMemoryException($"the {where} ran out of memory running {model.Id} on a {width}x{height} tile: {reason}", reason, e)

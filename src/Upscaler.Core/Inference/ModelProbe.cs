@@ -30,7 +30,7 @@ internal static class ModelProbe
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"{file} is not an ONNX model ONNX Runtime can load: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"{file} is not an ONNX model ONNX Runtime can load: {ErrorText.OneLine(e.Message)}", e);
         }
         using (session)
         {
@@ -132,7 +132,7 @@ internal static class ModelProbe
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"{file} fails on a {width}x{height} probe image: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"{file} fails on a {width}x{height} probe image: {ErrorText.OneLine(e.Message)}", e);
         }
     }
 }

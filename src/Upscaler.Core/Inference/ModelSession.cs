@@ -62,7 +62,7 @@ internal sealed class ModelSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"model file {file} could not be loaded by ONNX Runtime: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"model file {file} could not be loaded by ONNX Runtime: {ErrorText.OneLine(e.Message)}", e);
         }
 
         try

@@ -32,7 +32,7 @@ internal sealed class StatisticsSession : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new ModelCatalogException($"statistics file {file.Path} could not be loaded by ONNX Runtime: {ExecutionProviders.FirstLine(e.Message)}", e);
+            throw new ModelCatalogException($"statistics file {file.Path} could not be loaded by ONNX Runtime: {ErrorText.OneLine(e.Message)}", e);
         }
         var missing = model.Statistics.Values.Select(v => v.Name).Except(session.OutputMetadata.Keys).FirstOrDefault();
         if (!session.InputMetadata.ContainsKey(model.InputName) || missing is not null)
