@@ -74,13 +74,15 @@ public class ModelsCommandTests : ScratchFolderTests
     }
 
     [Test]
-    public async Task An_onnx_model_can_be_added_with_its_value_range_and_channel_order()
+    public async Task An_onnx_model_can_be_added_with_its_value_range_channel_order_licence_and_source()
     {
         string onnx = Path.Combine(Cli.TestModels, "test-x4.onnx");
-        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4", "--kind", "general", "--order", "bgr");
+        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4", "--kind", "general", "--order", "bgr",
+            "--licence", "MIT", "--source", "example@1.0.0 models/test-x4.onnx");
         Assert.That(add.ExitCode, Is.Zero, add.ToString());
         string manifest = File.ReadAllText(Path.Combine(UserFolder, "manifest.json"));
-        Assert.That(manifest, Does.Contain("\"order\": \"BGR\"").And.Contain("\"scale\": 4"));
+        Assert.That(manifest, Does.Contain("\"order\": \"BGR\"").And.Contain("\"scale\": 4")
+            .And.Contain("\"licence\": \"MIT\"").And.Contain("\"source\": \"example@1.0.0 models/test-x4.onnx\""));
     }
 
     [Test]

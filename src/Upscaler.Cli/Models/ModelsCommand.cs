@@ -35,6 +35,8 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
         var order = new Option<string?>("--order") { Description = "ONNX files only: channel order, rgb (default) or bgr" };
         order.AcceptOnlyFromAmong("rgb", "bgr");
         var overlap = new Option<int?>("--overlap") { Description = "Tile overlap in pixels for cross-faded tiling (default: exact tiling where the receptive field is small, else 32)" };
+        var licence = new Option<string?>("--licence") { Description = "The weights' licence, recorded in the catalog (e.g. BSD-3-Clause)" };
+        var source = new Option<string?>("--source") { Description = "Where the weights came from, recorded in the catalog (default: the file names)" };
         var into = new Option<string?>("--into")
         {
             Description = "Register into this models folder instead of yours (used to build the bundled open models)",
@@ -42,11 +44,11 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
         };
         var add = new Command("add", "Add a model file to your models folder (it is converted to ONNX where needed)")
         {
-            files, id, kind, name, range, order, overlap, into,
+            files, id, kind, name, range, order, overlap, licence, source, into,
         };
         add.SetAction(result => Add(new AddRequest(
             result.GetValue(files)!, result.GetValue(id), result.GetValue(kind), result.GetValue(name), result.GetValue(range),
-            result.GetValue(order), result.GetValue(overlap), result.GetValue(into))));
+            result.GetValue(order), result.GetValue(overlap), result.GetValue(licence), result.GetValue(source), result.GetValue(into))));
         list.Subcommands.Add(add);
 
         var removeId = new Argument<string>("ID") { Description = "The id of a model you added" };
@@ -56,7 +58,8 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
         return list;
     }
 
-    private sealed record AddRequest(string[] Files, string? Id, string? Kind, string? Name, string? Range, string? Order, int? Overlap, string? Into);
+    private sealed record AddRequest(
+        string[] Files, string? Id, string? Kind, string? Name, string? Range, string? Order, int? Overlap, string? Licence, string? Source, string? Into);
 
     private int List()
     {
@@ -122,7 +125,8 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 FlopsPerPixel = converted.FlopsPerPixel,
                 Parameters = raw ? null : converted.Parameters,
                 Architecture = raw ? null : converted.Architecture,
-                Source = string.Join(" + ", request.Files.Select(Path.GetFileName)),
+                Licence = request.Licence,
+                Source = request.Source ?? string.Join(" + ", request.Files.Select(Path.GetFileName)),
             };
 
             using var services = createServices(request.Into is { } into ? s => s.UserModelsDirectory = Path.GetFullPath(into) : null);
