@@ -27,9 +27,10 @@ CUGAN_DIR=package/real-cugan/models-se
 # Real-CUGAN ships no-denoise, conservative and denoise1x-3x weights; "conservative" is bundled
 # (measured on the validation photos, clean and degraded: models/README.md, "Real-CUGAN variant").
 CUGAN_VARIANT=conservative
-# Cross-fade overlap for realesrgan-x4plus (receptive field 350 px: too wide to pad tiles by),
-# chosen from the tile-vs-whole-image measurement in models/README.md ("Tiling").
-X4PLUS_OVERLAP=32
+# Cross-fade overlap for realesrgan-x4plus (receptive field 350 px: too wide to pad tiles by): the
+# smallest whose tiles stay within 2/255 of one whole-image pass on a photo (32 px: 9/255, 40: 7/255,
+# 48: 2/255; models/eval/tile_overlap.py, models/README.md "Tiling").
+X4PLUS_OVERLAP=48
 
 cache=$root/.cache/open-models
 target=$root/models/open
