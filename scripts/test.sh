@@ -26,6 +26,14 @@ if ! /usr/bin/python3 -c 'import torch, numpy, PIL, onnx' 2>/dev/null; then
         || { echo "installing $pkgs failed: the model-import tests will fail" >&2; status=1; }
 fi
 
+# The bundled open models' tests (tiling bounds on a photo, the catalog entries, the installer payload)
+# run when scripts/fetch-open-models.sh has built models/open/; without it NUnit skips them and says why.
+if [ -f models/open/manifest.json ]; then
+    echo "== bundled open models: models/open/ is present; their tests run (BundledModelTests, payload)"
+else
+    echo "== bundled open models: models/open/ is absent; their tests are skipped (scripts/fetch-open-models.sh fetches them)"
+fi
+
 echo "== .NET test suites (NUnit)"
 dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
 

@@ -49,6 +49,22 @@ public class PublishedSetupTests
     }
 
     [Test]
+    public void Published_payload_carries_the_bundled_open_models_when_they_were_fetched()
+    {
+        string open = Path.Combine(Repo, "models", "open");
+        if (!File.Exists(Path.Combine(open, "manifest.json")))
+            Assert.Ignore("models/open/manifest.json is absent: the bundled open models are not fetched; run scripts/fetch-open-models.sh to test them");
+        string shipped = Path.Combine(Path.GetDirectoryName(_setup)!, "payload", "gimp", "bridge", "models", "open");
+        var files = Directory.GetFiles(open).Select(f => Path.GetFileName(f)).ToList();
+        Assert.That(files, Does.Contain("THIRD-PARTY-NOTICES.md").And.Some.EndsWith(".stats.onnx"));
+        foreach (string file in files)
+        {
+            var copy = new FileInfo(Path.Combine(shipped, file));
+            Assert.That(copy.Exists ? copy.Length : -1, Is.EqualTo(new FileInfo(Path.Combine(open, file)).Length), $"payload gimp/bridge/models/open/{file}");
+        }
+    }
+
+    [Test]
     public void Install_into_a_fresh_home_runs_the_bridge_without_dotnet_then_uninstall_leaves_nothing()
     {
         string home = Path.Combine(_work, "home-" + Guid.NewGuid().ToString("N")[..6]);
