@@ -11,9 +11,10 @@ namespace Upscaler.Core.Analysis;
 /// Each boundary segment (8 pixels long, between two neighbouring blocks) is compared with the steps inside
 /// the two blocks it separates. Texture makes both large and says nothing, so only the flatter half of the
 /// segments counts (ranked by their blocks' inside steps); there, blockiness is
-/// (mean boundary step + 1) / (mean inside step + 1) − 1, in levels: about 0 for an uncompressed picture,
-/// 0.05 to 0.15 for JPEG quality 90 to 95, 0.25 to 0.3 for 80, 0.4 to 0.5 for 60, 0.6 to 0.8 for 40
-/// (medians on the validation split's pictures, small and large; see models/eval/fit_auto_denoise.py).
+/// (mean boundary step + 2) / (mean inside step + 2) − 1, in levels: about 0 for an uncompressed picture,
+/// 0.05 for JPEG quality 95, 0.15 for 90, 0.2 to 0.25 for 80, 0.35 to 0.4 for 60 and 0.55 for 40 (medians
+/// on the validation split's pictures, both as the small x4 inputs of models/eval/fit_auto_denoise.py and
+/// whole).
 /// The grid is the image's own (an encoder starts it at the top-left pixel); a picture cropped off that
 /// grid after compression is measured on the shifted grid only where its steps stand out clearly, as with
 /// strong compression, since on lightly compressed pictures the strongest shift is as often chance.
@@ -30,11 +31,12 @@ internal static class BlockinessEstimator
     private const double ShiftedGridExcess = 0.3;
 
     /// <summary>
-    /// One level added to both means: flat areas (both near 0) then read 0, and the measure reads about the
-    /// same for a quality on small busy pictures and on large smooth ones (with a quarter level, large
-    /// smooth photos read twice as blocky as small ones at the same quality).
+    /// Two levels added to both means: flat areas (both near 0) then read 0, and a quality reads about the
+    /// same on small busy pictures and on large smooth ones. With a quarter level, a large smooth photo
+    /// saved at quality 95 read as blocky as a small busy one at 60; with one level, still as blocky as
+    /// one at 80.
     /// </summary>
-    private const float Floor = 1f;
+    private const float Floor = 2f;
 
     public static double Estimate(ImageSample sample)
     {

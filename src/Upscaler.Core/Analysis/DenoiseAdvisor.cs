@@ -6,10 +6,10 @@ namespace Upscaler.Core.Analysis;
 /// <remarks>
 /// The mapping is two ramps, and the stronger one wins:
 /// <list type="bullet">
-/// <item>noise: 0 up to <see cref="SigmaFloor"/> levels, rising to 1 over <see cref="SigmaSpan"/> more. The
-/// floor is high because the shipped models' strength 0 already copes with light noise (up to about 5
-/// levels, any strength above 0 cost PSNR), and because busy texture reads as up to about 4 levels of
-/// "noise" in clean pictures;</item>
+/// <item>noise: 0 up to <see cref="SigmaFloor"/> levels (busy texture in clean pictures reads as 1 to 4),
+/// then rising slowly to 1 over <see cref="SigmaSpan"/> more: the shipped models' strength 0 already copes
+/// with light noise, and their best strengths for noise alone are about 0.1 at σ 5, 0.2 to 0.3 at 10 and
+/// 0.5 at 15 (levels of 255);</item>
 /// <item>compression: from the JPEG quality when the file's is known, 0 at <see cref="QualityTop"/> and
 /// rising to 1 over <see cref="QualitySpan"/> quality steps below it; otherwise from blockiness, 0 up to
 /// <see cref="BlockinessFloor"/> and rising to 1 over <see cref="BlockinessSpan"/>. Compression gets its
@@ -24,9 +24,9 @@ namespace Upscaler.Core.Analysis;
 /// </remarks>
 internal static class DenoiseAdvisor
 {
-    public const double SigmaFloor = 7.5, SigmaSpan = 16;
+    public const double SigmaFloor = 3, SigmaSpan = 24;
     public const double QualityTop = 84, QualitySpan = 40;
-    public const double BlockinessFloor = 0.24, BlockinessSpan = 0.35;
+    public const double BlockinessFloor = 0.14, BlockinessSpan = 0.45;
 
     public static DenoiseSuggestion Suggest(PixelImage image, int? jpegQuality)
     {

@@ -12,10 +12,11 @@ namespace Upscaler.Core.Analysis;
 /// taken over flat 8x8 blocks only: each block's mean |response| over its 6x6 interior (interior, so the
 /// steps a JPEG encoder leaves on block boundaries do not count as noise), and the image's value is a low
 /// percentile of those block means (the 10th): the flattest tenth of a photo is nearly always sky, walls,
-/// skin or out-of-focus background, where what remains is noise. On the validation split's small, busy
-/// pictures the 10th percentile read clean pictures at 1.3 levels (median; 4.0 at the 90th percentile)
-/// where the 25th read 1.8 (5.3), while both read added noise of 5 to 15 levels within 10 %. Blocks with clipped pixels (0 or 255) are left
-/// out, because clipping hides noise.
+/// skin or out-of-focus background, where what remains is noise. Blocks with clipped pixels (0 or 255) are
+/// left out, because clipping hides noise. On the validation split's x4 inputs (small, busy pictures; see
+/// models/eval/fit_auto_denoise.py) clean pictures read 1.4 levels (median; 4.3 at the 90th percentile),
+/// and added noise of 5, 10 and 15 levels read 5.8, 10.8 and 15.7; the 25th percentile, calibrated the
+/// same way, read clean pictures at 1.8 (5.3) and noise of 5 at 6.0, so it told them apart less well.
 /// </remarks>
 internal static class NoiseEstimator
 {

@@ -18,10 +18,22 @@ internal sealed class DenoiseSpeedCommand : IDevCommand
 
     public async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        string? path = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _));
-        int repeats = args.SkipWhile(a => a != "--repeats").Skip(1).Select(a => int.TryParse(a, out int n) ? n : 0).FirstOrDefault(5);
-        bool upscale = !args.Contains("--no-upscale");
-        if (path is null || repeats < 1)
+        string? path = null;
+        int repeats = 5;
+        bool upscale = true;
+        bool understood = true;
+        for (int i = 0; i < args.Length && understood; i++)
+        {
+            if (args[i] == "--no-upscale")
+                upscale = false;
+            else if (args[i] == "--repeats" && i + 1 < args.Length && int.TryParse(args[++i], out int n))
+                repeats = n;
+            else if (path is null && !args[i].StartsWith("--", StringComparison.Ordinal))
+                path = args[i];
+            else
+                understood = false;
+        }
+        if (!understood || path is null || repeats < 1)
         {
             error.WriteLine($"usage: upscaler-dev {Name} {Usage}");
             return 2;
