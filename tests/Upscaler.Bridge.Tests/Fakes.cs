@@ -34,6 +34,9 @@ internal sealed class FakeUpscaler : IUpscaler
         progress?.Report(new UpscaleProgress(1, 1));
         return PixelImage.Create(size.Width, size.Height, input.Layout, input.BitDepth);
     }
+
+    /// <summary>A fixed, recognisable suggestion, so tests can see it travel through the protocol.</summary>
+    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0.35, 3.1, jpegQuality, 0.2);
 }
 
 internal static class Servers
