@@ -146,6 +146,8 @@ class Renderer:
         self._cache = {}
 
     def font(self, size, path=None):
+        if not self.fonts and path is None:     # no TrueType font on this machine: PIL's bitmap font
+            return ImageFont.load_default()
         path = path or self.fonts[self.rng.integers(len(self.fonts))]
         key = (path, size)
         if key not in self._cache:
