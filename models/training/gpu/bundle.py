@@ -152,7 +152,7 @@ def build_tiny(out_dir, photo_crop=96, seed=0):
     for f in (fonts[:3] if fonts else []):
         os.symlink(f, os.path.join(out_dir, "text", "fonts", os.path.basename(f)))
     val_fonts = held[:1] or fonts[-1:]
-    renders = text_data.render_bank(2, 64, val_fonts, [], np.stack(photos)[:, :64, :64], seed=12345)
+    renders = text_data.render_bank(2, 96, val_fonts, [], np.stack(photos)[:, :96, :96], seed=12345)
     for i, r in enumerate(renders):
         Image.fromarray(r).save(os.path.join(out_dir, "val", "text", f"textval{i:02d}.png"))
     manifest = {"version": VERSION, "tiny": True, "used": used, "photo_crop": photo_crop, "face_size": 128,

@@ -36,7 +36,7 @@ MODES = ("area", "bilinear", "bicubic")
 
 def to_device(arr, device, dtype=torch.float32):
     """Host array -> device tensor without a synchronising copy (pinned + non_blocking on CUDA)."""
-    t = torch.as_tensor(np.ascontiguousarray(arr)).to(dtype)
+    t = torch.from_numpy(np.array(arr, copy=True)).to(dtype)     # a writable copy: arr may be read-only
     if device.type == "cuda":
         return t.pin_memory().to(device, non_blocking=True)
     return t.to(device)

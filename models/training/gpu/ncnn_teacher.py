@@ -53,7 +53,8 @@ def parse_param(path):
 
 class _BinReader:
     def __init__(self, path):
-        self.buf, self.pos = open(path, "rb").read(), 0
+        with open(path, "rb") as f:
+            self.buf, self.pos = f.read(), 0
 
     def floats(self, n):
         out = np.frombuffer(self.buf, "<f4", n, self.pos).copy()
