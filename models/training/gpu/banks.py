@@ -26,21 +26,34 @@ import text_data                 # noqa: E402
 
 
 # ------------------------------------------------------------------------------ CPU
-def face_bank(face_imgs, crop, per_image, rng):
-    """faces.build_face_bank on decoded images: the whole face (k = 0) and random scales."""
+def face_bank(face_imgs, crop, per_image, rng, aligned=False, threads=16):
+    """Threads over the images (PIL releases the GIL while resampling); deterministic per seed."""
+    from concurrent.futures import ThreadPoolExecutor
+    seeds = rng.integers(1 << 31, size=len(face_imgs))
+    work = lambda i: _face_crops(face_imgs[i], crop, per_image, np.random.default_rng(seeds[i]), aligned)
+    with ThreadPoolExecutor(max(1, min(threads, os.cpu_count() or 1))) as ex:
+        return np.concatenate(list(ex.map(work, range(len(face_imgs)))))
+
+
+def _face_crops(im_arr, crop, per_image, rng, aligned):
+    """faces.build_face_bank on decoded images: the whole face (k = 0) and random scales down to
+    1:1 detail; for aligned canonical crops (face_align.py) only the whole crop with a little
+    scale jitter, so the network learns the canonical geometry it will see."""
     out = []
-    for im_arr in face_imgs:
-        im = Image.fromarray(im_arr)
-        w, h = im.size
-        lo = min(1.0, crop / min(w, h))
-        for k in range(per_image):
+    im = Image.fromarray(im_arr)
+    w, h = im.size
+    lo = min(1.0, crop / min(w, h))
+    for k in range(per_image):
+        if aligned:
+            f = lo * rng.uniform(1.0, 1.1) if k else lo
+        else:
             f = lo if k == 0 else rng.uniform(max(lo, 0.35), 1.0)
-            c = min(int(round(crop / f)), w, h)
-            x0, y0 = rng.integers(0, w - c + 1), rng.integers(0, h - c + 1)
-            p = im.crop((x0, y0, x0 + c, y0 + c))
-            if c != crop:
-                p = p.resize((crop, crop), Image.BICUBIC, reducing_gap=None)
-            out.append(np.asarray(p, dtype=np.uint8))
+        c = min(int(round(crop / f)), w, h)
+        x0, y0 = rng.integers(0, w - c + 1), rng.integers(0, h - c + 1)
+        p = im.crop((x0, y0, x0 + c, y0 + c))
+        if c != crop:
+            p = p.resize((crop, crop), Image.BICUBIC, reducing_gap=None)
+        out.append(np.asarray(p, dtype=np.uint8))
     return np.stack(out)
 
 

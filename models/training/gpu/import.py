@@ -293,9 +293,9 @@ def card_block(mid, job, res, int8_note, summary):
              f"receptiveField {job['blocks'] + 2}, denoise input |",
              f"| parameters / FLOPs per input px | {job['params']:,} / {job['flops_per_lr_px']:,} |",
              f"| training | {runs or summary['device']} |",
-             f"| data | GPU kit bundle ({summary.get('bundle')}): Debian wallpaper photos (CC-BY/CC-BY-SA/CC0/GPL-2+, "
-             f"per image in the bundle manifest), datasets/train (several research-only), faces/train, rendered text; "
-             f"teacher: {summary.get('teacher')} |",
+             f"| data | GPU kit bundle ({json.dumps(summary.get('bundle'))}): Debian wallpaper photos (CC-BY/CC-BY-SA/"
+             f"CC0/GPL-2+, per image in the bundle manifest), datasets/train (several research-only), faces/train, "
+             f"rendered text; teacher: {summary.get('teacher')} |",
              f"| licence of the weights | {LICENCE} |"]
     for k, v in res.items():
         if k != "baseline":
@@ -371,7 +371,10 @@ def unpack(results_dir):
             for m in tf.getmembers():
                 if not m.isfile() or "/" in m.name or m.name.startswith("."):
                     raise ValueError(f"{t}: unexpected member {m.name!r}")
-                tf.extract(m, dest)
+                if hasattr(tarfile, "data_filter"):
+                    tf.extract(m, dest, filter="data")
+                else:
+                    tf.extract(m, dest)
     return dest
 
 
@@ -385,6 +388,8 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(1)
     t0 = time.time()
+    if not os.path.isdir(evaluate.BENCH) or not os.path.isdir(data.DATA_ROOT):
+        sys.exit(f"import: needs {evaluate.BENCH} (Set5/Set14) and {data.DATA_ROOT} (validation split)")
     summ_path = os.path.join(a.results, "summary.json")
     if not os.path.exists(summ_path):
         sys.exit(f"import: {summ_path} not found (give the folder run.sh wrote)")

@@ -13,7 +13,7 @@ whose current weights a late job starts from.
 """
 from dataclasses import dataclass, field, replace
 
-TIERS = {"fast": (64, 10), "quality": (64, 16)}      # (features, blocks); see README.md "Tiers"
+TIERS = {"fast": (64, 11), "quality": (64, 24)}      # (features, blocks); see README.md "Tiers"
 SMOKE_TIERS = {"fast": (8, 2), "quality": (12, 3)}
 
 
@@ -55,6 +55,7 @@ JOBS = [
 FACE_GENERAL_SHARE = 0.15     # photo crops mixed into the face bank (keeps non-face behaviour)
 TEXT_BANK = 6000              # rendered text/UI/icon scenes (bundle.TEXT_VAL_SIZE px)
 RESUME_LR_FACTOR = 0.5        # a resumed job restarts its cosine from half its peak LR
+START_AFTER_RESUMED_SOURCE = 0.1   # a late job whose init_from job was resumed starts this early
 
 
 def smoke_jobs():

@@ -60,6 +60,8 @@ def parse_args():
     p.add_argument("--reserve-s", type=float, default=60, help="kept for the final validation and export")
     p.add_argument("--snapshot-min", type=float, default=2.0)
     p.add_argument("--log-s", type=float, default=30)
+    p.add_argument("--batch", type=int, default=None,
+                   help="override every job's batch size (a CPU check of the real plan, e.g. --batch 1)")
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
 
@@ -76,10 +78,10 @@ class Data:
         t = time.time()
         self.photos = b.photos()
         crop = max([j.lr_patch * j.scale for j in specs if j.kind == "face"] or [0])
-        self.faces = None
+        self.faces, self.faces_aligned = None, bool(b.manifest.get("faces", {}).get("aligned"))
         if crop:
             faces_train = b.faces_train()
-            fb = banks.face_bank(faces_train, crop, 3 if smoke else 14, rng)
+            fb = banks.face_bank(faces_train, crop, 3 if smoke else 14, rng, self.faces_aligned)
             mix = banks.photo_crops(self.photos, crop, int(len(fb) * plan.FACE_GENERAL_SHARE / (1 - plan.FACE_GENERAL_SHARE)), rng)
             self.faces = np.concatenate([fb, mix])
         self.text = None
@@ -171,6 +173,16 @@ def resume(job, folder):
     return False
 
 
+def bundle_info(b):
+    m = b.manifest
+    if m.get("tiny"):
+        return {"tiny": True, "used": m.get("used")}
+    return {"photo_crops": m["photos"]["crops"], "debian_photo_crops": m["photos"]["debian"]["crops"],
+            "faces_train": m["faces"]["train"], "faces_aligned": m["faces"]["aligned"],
+            "fonts": m["text"]["fonts"], "icons": m["text"]["icons"], "bytes": m.get("bytes"),
+            "teacher": bool(m.get("teacher"))}
+
+
 # --------------------------------------------------------------------------- output
 def pack(out_dir, prefix, members):
     """Write (name, bytes) members into prefix-1.tar, prefix-2.tar, ... of <= FILE_LIMIT each,
@@ -215,6 +227,10 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     specs = plan.jobs(a.smoke, a.jobs.split(",") if a.jobs else None)
+    if a.batch:
+        from dataclasses import replace
+        specs = [replace(j, batch=a.batch, extra={**j.extra, **({"text_batch": 1} if "text_batch" in j.extra else {})})
+                 for j in specs]
 
     if a.smoke:
         torch.set_num_threads(2)
@@ -245,7 +261,9 @@ def main():
             continue
         if j.kind in ("general", "face"):
             bank = photo_bank if j.kind == "general" else face_bank
-            sources[j.domain] = banks.PairSource(bank, degrade.PhotoDegrader(j.scale, device), j.scale, j.lr_patch, j.batch)
+            upright = j.kind == "face" and dat.faces_aligned      # aligned faces: mirror only, never rotate
+            sources[j.domain] = banks.PairSource(bank, degrade.PhotoDegrader(j.scale, device), j.scale, j.lr_patch,
+                                                 j.batch, dihedral=not upright)
         elif j.kind == "text":
             sources[j.domain] = banks.PairSource(text_bank, degrade.TextDegrader(j.scale, device), j.scale,
                                                  j.lr_patch, j.batch, dihedral=False)
@@ -303,8 +321,13 @@ def main():
                                        f"receptiveField {j.ema.receptive_field}; {j.spec.id} ({j.spec.kind}), GPU kit")
             onx.append((f"{j.spec.id}.onnx", m.SerializeToString()))
         files = pack(a.out, "checkpoints", ck) + pack(a.out, "onnx", onx)
+        if a.smoke and final:       # loose copies too (the device's 8-file limit does not apply here)
+            os.makedirs(os.path.join(a.out, "onnx"), exist_ok=True)
+            for name, blob in onx:
+                with open(os.path.join(a.out, "onnx", name), "wb") as f:
+                    f.write(blob)
         summary = {"smoke": a.smoke, "final": final, "minutes_planned": a.minutes, "train_s": round(budget, 1),
-                   "teacher": teacher_note, "bundle": b.manifest.get("used") or os.path.relpath(b.path, MODELS),
+                   "teacher": teacher_note, "bundle": bundle_info(b),
                    "device": run_record(), "jobs": table or {}, "files": files}
         write_json(os.path.join(a.out, "summary.json"), summary)
         log(f"snapshot ({'final' if final else 'periodic'}): {', '.join(files)} in {time.time() - t:.1f}s")
@@ -322,7 +345,10 @@ def main():
         if now >= budget:
             break
         for j in jobs:
-            if not j.active and now >= j.spec.start * budget:
+            start = j.spec.start
+            if j.spec.init_from and by_id[j.spec.init_from].resumed:
+                start = min(start, plan.START_AFTER_RESUMED_SOURCE)   # its source is trained already
+            if not j.active and now >= start * budget:
                 src = by_id[j.spec.init_from]
                 j.load_weights(src.ema.state_dict(), f"fine-tuned from {src.spec.id} at {now / 60:.1f} min")
                 j.activate(now)
