@@ -128,7 +128,8 @@ class PairSource:
 
     def next(self, rng):
         hr = self.bank.sample(self.batch, self.lr_patch * self.scale, rng, self.dihedral)
-        lr, d = self.degrader(hr, rng)
+        with degrade.no_autotune():
+            lr, d = self.degrader(hr, rng)
         return lr, d, hr
 
 

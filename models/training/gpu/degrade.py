@@ -42,6 +42,19 @@ def to_device(arr, device, dtype=torch.float32):
     return t.to(device)
 
 
+class no_autotune:
+    """cuDNN autotuning off for the degradations: their blur and resize shapes change with every
+    batch, and benchmarking each new shape would cost more than the convolutions themselves (the
+    training convolutions, fixed in shape, keep it)."""
+
+    def __enter__(self):
+        self.prev = torch.backends.cudnn.benchmark
+        torch.backends.cudnn.benchmark = False
+
+    def __exit__(self, *exc):
+        torch.backends.cudnn.benchmark = self.prev
+
+
 def quantize(x):
     return torch.round(x.clamp(0, 1) * 255) / 255
 

@@ -22,6 +22,7 @@ import platform
 import sys
 import tarfile
 import time
+import traceback
 
 import numpy as np
 import torch
@@ -125,13 +126,17 @@ class Validation:
         res = {"clean_d0": [], "deg_d0": [], "deg_d1": []}
         was_training = net.training
         net.eval()
+        with degrade.no_autotune():             # every image has its own size
+            self._run(net, name, s, device, res)
+        net.train(was_training)
+        return {k: round(float(np.mean(v)), 3) for k, v in res.items() if v}
+
+    def _run(self, net, name, s, device, res):
         for hr, clean, deg in self.inputs(name, s):
             for key, lr, dv in (("clean_d0", clean, 0.0), ("deg_d0", deg, 0.0), ("deg_d1", deg, 1.0)):
                 x = torch.from_numpy(lr.astype(np.float32) / 255).permute(2, 0, 1)[None].to(device)
                 y = net(x, torch.tensor([dv], device=device)).float()[0].clamp(0, 1).permute(1, 2, 0).cpu().numpy()
                 res[key].append(psnr_y(to_uint8(y), hr, s))
-        net.train(was_training)
-        return {k: round(float(np.mean(v)), 3) for k, v in res.items() if v}
 
     def bicubic(self, name, s):
         return round(float(np.mean([psnr_y(imresize(c, s), hr, s) for hr, c, _ in self.inputs(name, s)])), 3)
@@ -308,7 +313,7 @@ def main():
         t = time.time()
         ck, onx = [], []
         for j in jobs:
-            if not j.active:
+            if j.t_start is None or j.steps == 0:
                 continue
             window = time.time() - t_train - j.t_start
             rec = {**run_record(), "minutes": round(window / 60, 2), "steps": j.steps, "samples": j.samples,
@@ -326,7 +331,8 @@ def main():
             for name, blob in onx:
                 with open(os.path.join(a.out, "onnx", name), "wb") as f:
                     f.write(blob)
-        summary = {"smoke": a.smoke, "final": final, "minutes_planned": a.minutes, "train_s": round(budget, 1),
+        failed = {j.spec.id: j.failed for j in jobs if getattr(j, "failed", None)}
+        summary = {"smoke": a.smoke, "final": final, "failed": failed, "minutes_planned": a.minutes, "train_s": round(budget, 1),
                    "teacher": teacher_note, "bundle": bundle_info(b),
                    "device": run_record(), "jobs": table or {}, "files": files}
         write_json(os.path.join(a.out, "summary.json"), summary)
@@ -348,7 +354,7 @@ def main():
             start = j.spec.start
             if j.spec.init_from and by_id[j.spec.init_from].resumed:
                 start = min(start, plan.START_AFTER_RESUMED_SOURCE)   # its source is trained already
-            if not j.active and now >= start * budget:
+            if j.t_start is None and now >= start * budget:
                 src = by_id[j.spec.init_from]
                 j.load_weights(src.ema.state_dict(), f"fine-tuned from {src.spec.id} at {now / 60:.1f} min")
                 j.activate(now)
@@ -358,12 +364,19 @@ def main():
             if not j.active:
                 continue
             frac = (now - j.t_start) / max(1e-6, budget - j.t_start)
-            for r in range(j.spec.weight):
-                key = (j.spec.domain, r)
-                if key not in batches:
-                    batches[key] = sources[j.spec.domain].next(rng)
-                j.step(batches[key], frac)
+            try:
+                for r in range(j.spec.weight):
+                    key = (j.spec.domain, r)
+                    if key not in batches:
+                        batches[key] = sources[j.spec.domain].next(rng)
+                    j.step(batches[key], frac)
+            except Exception as e:      # one broken job must not cost the others their run
+                j.active, j.failed = False, f"{type(e).__name__}: {e}"
+                log(f"job {j.spec.id} FAILED at step {j.steps} and stops; the others go on:\n"
+                    + traceback.format_exc())
         rounds += 1
+        if rounds == 1:
+            log(f"first round queued after {time.time() - t_train:.1f} s")
         if time.time() - last_log >= a.log_s:
             if device.type == "cuda":
                 torch.cuda.synchronize()
@@ -387,7 +400,7 @@ def main():
     # ---------------------------------------------------------- validation, export
     table = {}
     for j in jobs:
-        if not j.active:
+        if j.t_start is None or j.steps == 0:
             continue
         vs = VAL_SET[j.spec.kind]
         row = {"kind": j.spec.kind, "scale": j.spec.scale, "tier": j.spec.tier,
@@ -396,7 +409,8 @@ def main():
                "minutes": round((train_s - j.t_start) / 60, 2),
                "steps_per_s": round(j.steps / max(1e-6, train_s - j.t_start), 2),
                "samples_per_s": round(j.samples / max(1e-6, train_s - j.t_start), 1),
-               "init": j.init_note, "val_set": vs, "val": val.run(j.ema, vs, j.spec.scale, device),
+               "init": j.init_note, "failed": getattr(j, "failed", None),
+               "val_set": vs, "val": val.run(j.ema, vs, j.spec.scale, device),
                "bicubic_clean": val.bicubic(vs, j.spec.scale)}
         base = shipped_net(baseline_id(j.spec), device)
         if base is not None:
