@@ -17,7 +17,7 @@ models/eval/*.py), never with the device's own validation numbers:
   * sharp: gates, since it invents detail: OCR error at every size <= bicubic's, Set14 PSNR-Y >=
     bicubic's, and crisper than the shipped fidelity model (Laplacian energy of Y relative to the
     HR's, on Set14).
-The rules are in DECIDE (one place). --quick scores on subsets (Set5 only, a few images, one OCR
+The rules are the decide_* functions (one place). --quick scores on subsets (Set5 only, a few images, one OCR
 size): for tests. --dry-run decides and reports but writes nothing into the models folder. A report
 goes to RESULTS_DIR/import-report.json in every case.
 """

@@ -241,10 +241,17 @@ def main():
         torch.set_num_threads(2)
         tiny = os.path.join(a.out, "tiny-bundle")
         if not os.path.exists(os.path.join(tiny, "manifest.json")):
-            log("smoke: tiny bundle from", bundle_mod.build_tiny(tiny))
+            try:
+                log("smoke: tiny bundle from", bundle_mod.build_tiny(tiny))
+            except FileNotFoundError as e:
+                print(f"train_all: smoke run SKIPPED: no images to build a tiny bundle from ({e})")
+                return
         b = bundle_mod.Bundle(tiny)
     else:
-        b = bundle_mod.Bundle(a.bundle)
+        try:
+            b = bundle_mod.Bundle(a.bundle)
+        except (FileNotFoundError, ValueError) as e:
+            sys.exit(f"train_all: {e}")
     dat = Data(b, specs, a.smoke, rng)            # forks the text renderers: before CUDA
 
     device = torch.device("cuda" if torch.cuda.is_available() and not a.smoke else "cpu")

@@ -177,6 +177,17 @@ class NcnnReaderTest(unittest.TestCase):
         self.assertEqual(y.shape, (64, 64, 3))
         self.assertGreater(psnr(y, hr / 255), 20)       # a wrong weight order gives noise (< 12 dB)
 
+    @unittest.skipUnless(os.path.exists(os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus.bin")),
+                         "upscayl's realesrgan-x4plus is not in /tmp/npm")
+    def test_rrdbnet_reads_too(self):
+        base = os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus")
+        net = ncnn_teacher.load_teacher(base + ".param", base + ".bin", torch.device("cpu"))
+        hr = sample(64, 64)
+        with torch.no_grad():
+            y = net(torch.from_numpy(imresize(hr, 0.25)).permute(2, 0, 1)[None].float() / 255)
+        self.assertEqual(tuple(y.shape), (1, 3, 64, 64))
+        self.assertGreater(psnr(y[0].clamp(0, 1).permute(1, 2, 0).numpy(), hr / 255), 20)
+
 
 class FaceAlignTest(unittest.TestCase):
     def test_eyes_land_on_the_canonical_points(self):
