@@ -190,9 +190,6 @@ internal sealed class UpscalerCommandLine
 
     private static string KindName(ModelKind kind) => kind.ToString().ToLowerInvariant();
 
-    private static (ModelKind Kind, string? Id) ParseModel(string value) =>
-        Enum.TryParse<ModelKind>(value, ignoreCase: true, out var kind) && !int.TryParse(value, out _) ? (kind, null) : (ModelKind.General, value);
-
     private BatchSettings ReadSettings(ParseResult result)
     {
         var inputs = result.GetValue(_inputs)!;
@@ -216,11 +213,9 @@ internal sealed class UpscalerCommandLine
         var options = new UpscaleOptions
         {
             Scale = result.GetValue(_scale),
-            Model = ParseModel(result.GetValue(_model)!).Kind,
-            ModelId = ParseModel(result.GetValue(_model)!).Id,
             Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
             TileSize = result.GetValue(_tile),
-        };
+        }.WithModel(result.GetValue(_model)!);
         options.Validate();
         var denoise = DenoiseSetting.Parse(result.GetValue(_denoise)!);
         return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite), options with { Denoise = denoise.Strength ?? 0 }, denoise);
