@@ -179,18 +179,20 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
     {
         protected override void OnInitialized()
         {
-            Owner[PropertyNames.Model]!.ValueChanged += (_, _) => Sync();
-            Owner[PropertyNames.AutoDenoise]!.ValueChanged += (_, _) => Sync();
+            Get(PropertyNames.Model).ValueChanged += (_, _) => Sync();
+            Get(PropertyNames.AutoDenoise).ValueChanged += (_, _) => Sync();
             Sync();
         }
 
         private void Sync()
         {
-            var (automatic, strength) = models.EnabledDenoiseControls(
-                (int)Owner[PropertyNames.Model]!.Value, (bool)Owner[PropertyNames.AutoDenoise]!.Value);
-            Owner[PropertyNames.AutoDenoise]!.ReadOnly = !automatic;
-            Owner[PropertyNames.Denoise]!.ReadOnly = !strength;
+            var (automatic, strength) = models.EnabledDenoiseControls((int)Get(PropertyNames.Model).Value!, (bool)Get(PropertyNames.AutoDenoise).Value!);
+            Get(PropertyNames.AutoDenoise).ReadOnly = !automatic;
+            Get(PropertyNames.Denoise).ReadOnly = !strength;
         }
+
+        // The '!'s hold whether or not this Paint.NET version annotates Owner and its indexer as nullable.
+        private Property Get(PropertyNames name) => Owner![name]!;
 
         public override PropertyCollectionRule Clone() => new DenoiseControlsRule(models);
     }
