@@ -12,14 +12,23 @@ internal sealed class FakeUpscaler : IUpscaler
 {
     public TaskCompletionSource? Gate { get; init; }
 
-    public IReadOnlyList<ModelInfo> Models { get; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
+    public IReadOnlyList<ModelInfo> Models { get; init; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
+
+    /// <summary>How often <see cref="SuggestDenoise"/> measured an image.</summary>
+    public int Suggestions { get; private set; }
+
+    /// <summary>The options of the last request that reached the engine.</summary>
+    public UpscaleOptions? LastOptions { get; private set; }
 
     public async Task<PixelImage> UpscaleAsync(PixelImage input, UpscaleOptions options, IProgress<UpscaleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        LastOptions = options;
         options.Validate();
+        if (options.ModelId is { } id && Models.All(m => m.Id != id))
+            throw new ModelCatalogException($"no model with id \"{id}\" is installed (installed: {string.Join(", ", Models.Select(m => m.Id))})");
         var size = OutputSize.For(input.Width, input.Height, options.Scale);
         size.EnsureWithinLimits();
-        if (options.Model != ModelKind.General)
+        if (options.ModelId is null && Models.All(m => m.Kind != options.Model))
             throw new ModelCatalogException($"no {options.Model.ToString().ToLowerInvariant()} model is installed");
         progress?.Report(new UpscaleProgress(0, 1));
         if (Gate is not null)
@@ -27,6 +36,13 @@ internal sealed class FakeUpscaler : IUpscaler
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new UpscaleProgress(1, 1));
         return PixelImage.Create(size.Width, size.Height, input.Layout, input.BitDepth);
+    }
+
+    /// <summary>A fixed, recognisable suggestion, so tests can see it travel through the protocol.</summary>
+    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null)
+    {
+        Suggestions++;
+        return new(0.35, 3.1, jpegQuality, 0.2);
     }
 }
 
@@ -48,7 +64,11 @@ internal static class Servers
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddUpscaler(s => s.ModelsDirectory = modelsDirectory);
+        services.AddUpscaler(s =>
+        {
+            s.ModelsDirectory = modelsDirectory;
+            s.UserModelsDirectory = null;
+        });
         return services.BuildServiceProvider().GetRequiredService<IUpscaler>();
     }
 }
