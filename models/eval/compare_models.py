@@ -11,7 +11,7 @@ Sets (LR = MATLAB-bicubic downscale; PSNR on Y with `scale` px shaved, metrics.p
     resamples down, exactly as a user asking for x4 gets) and at x2 (the x2 models); reporting only;
   * val / valdeg: every third crop of our validation split (data.load_val_hr: never trained on),
     clean, and degraded like evaluate.py (blur 0.8 + noise 10/255 + JPEG 60, same seeds); models
-    with a denoise control run at 0 on clean input and at 0 and 1 on degraded input;
+    with a denoise control run at 0 on clean input and at 0, auto and 1 on degraded input;
   * faces: every seventh held-out face (faces.load_val_hr), x4;
   * OCR: evaluate_text.py's sentences in its held-out fonts at 20/24/28 px (HR), lines Tesseract
     reads perfectly at HR only; lines are stacked into one page per size (16 px white between them)
@@ -162,7 +162,8 @@ def prepare():
 def run(model, set_name, scale, denoise, cli, env, fresh):
     """Upscales every input of a set with one CLI call; returns (out dir, {file: seconds}, wall s)."""
     src = os.path.join(WORK, "in", set_name)
-    out = os.path.join(WORK, "out", model, f"{set_name}-s{scale}-d{denoise:g}")
+    strength = denoise if isinstance(denoise, str) else f"{denoise:g}"
+    out = os.path.join(WORK, "out", model, f"{set_name}-s{scale}-d{strength}")
     log = out + ".log"
     files = sorted(os.listdir(src))
     if not fresh and os.path.exists(log) and all(os.path.exists(os.path.join(out, f[:-4] + f"_x{scale}.png")) for f in files):
@@ -174,7 +175,7 @@ def run(model, set_name, scale, denoise, cli, env, fresh):
         os.makedirs(out)
         t0 = time.time()
         r = subprocess.run([cli, src, "--out-dir", out, "--scale", str(scale), "--model", model,
-                            "--denoise", f"{denoise:g}", "--device", "cpu", "--overwrite"],
+                            "--denoise", strength, "--device", "cpu", "--overwrite"],
                            capture_output=True, text=True, env=env)
         wall = time.time() - t0
         if r.returncode != 0:
@@ -220,6 +221,11 @@ def bicubic(set_name, scale):
 
 
 # ------------------------------------------------------------------------------- strips
+def label(model_id):
+    """A panel label that fits over a 128 px panel (the long animevideov3 ids lose their family prefix)."""
+    return model_id.replace("realesr-animevideov3", "animevideov3")
+
+
 def strip(panels, path, label_width=None, columns=None):
     """Labelled panels in a grid (or one column with labels at the left for wide text panels)."""
     font = ImageFont.truetype(LABEL_FONT, 11)
@@ -245,6 +251,10 @@ def strip(panels, path, label_width=None, columns=None):
 
 
 # ----------------------------------------------------------------------------- markdown
+PURPOSE = {"general": "faithful: photos", "face": "faithful: portraits", "text": "faithful: text, UI",
+           "sharp": "sharp & detailed", "anime": "anime & art"}
+
+
 def markdown(results):
     """The side-by-side tables of models/README.md, from the results file."""
     bic = results.get("bicubic", {})
@@ -253,27 +263,39 @@ def markdown(results):
     order = sorted(enumerate(results["models"].items()),
                    key=lambda t: (t[1][1]["origin"] != "ours", kinds.index(t[1][1]["kind"]) if t[1][1]["origin"] == "ours" else t[0],
                                   -t[1][1]["scale"]))
-    ms = dict(item for _, item in order)
+    ms = {mid: r for _, (mid, r) in order if r.get("origin") != "yours"}
     f = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"
-    pct = lambda v: "–" if v is None else f"{100 * v:.1f} %"
-    print("| model | kind | Set5 ×4 | Set14 ×4 | val ×4 clean | val ×4 degraded | faces ×4 | CER 20 / 24 / 28 px | s / MP |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    print(f"| bicubic | | {f(bic.get('Set5x4'))} | {f(bic.get('Set14x4'))} | {f(bic.get('val-x4'))} | {f(bic.get('valdeg-x4'))} | "
-          f"{f(bic.get('faces-x4'))} | {pct(bic.get('cer20'))} / {pct(bic.get('cer24'))} / {pct(bic.get('cer28'))} | |")
+    cer = lambda r: " / ".join("–" if r.get(f"cer{s}") is None else f"{100 * r[f'cer{s}']:.1f}" for s in OCR_SIZES)
+    base = ms.get("general-x4", {}).get("s_per_mp")
+
+    def degraded(r, s):
+        if f"valdeg-x{s}-d1" not in r:
+            return f(r.get(f"valdeg-x{s}"))
+        return " / ".join(f(r.get(k)) for k in (f"valdeg-x{s}", f"valdeg-x{s}-auto", f"valdeg-x{s}-d1"))
+
+    def speed(r):
+        v = r.get("s_per_mp")
+        if v is None:
+            return "–"
+        ratio = v / base if base else None
+        return f"{v:.3g}" + ("" if ratio is None else f" ({ratio:.0f}×)" if ratio >= 10 else f" ({ratio:.2g}×)")
+
+    print("| model | for | params | Set5 ×4 | Set14 ×4 | val ×4 clean | val ×4 degraded (d 0 / auto / 1) | faces ×4 "
+          "| OCR CER % 20 / 24 / 28 px | s / MP (× general-x4) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(f"| bicubic | | | {f(bic.get('Set5x4'))} | {f(bic.get('Set14x4'))} | {f(bic.get('val-x4'))} | {f(bic.get('valdeg-x4'))} | "
+          f"{f(bic.get('faces-x4'))} | {cer(bic)} | |")
     for mid, r in ms.items():
-        if r.get("origin") == "yours":
-            continue
-        deg = f(r.get("valdeg-x4")) + (f" ({f(r['valdeg-x4-d1'])} at d=1)" if "valdeg-x4-d1" in r else "")
-        print(f"| `{mid}` | {r['kind']} | {f(r.get('Set5x4'))} | {f(r.get('Set14x4'))} | {f(r.get('val-x4'))} | {deg} | "
-              f"{f(r.get('faces-x4'))} | {pct(r.get('cer20'))} / {pct(r.get('cer24'))} / {pct(r.get('cer28'))} | {f(r.get('s_per_mp'), 1)} |")
+        params = "–" if not r.get("params") else f"{r['params'] / 1e6:.2g} M"
+        print(f"| `{mid}` | {PURPOSE[r['kind']]} | {params} | {f(r.get('Set5x4'))} | {f(r.get('Set14x4'))} | {f(r.get('val-x4'))} | "
+              f"{degraded(r, 4)} | {f(r.get('faces-x4'))} | {cer(r)} | {speed(r)} |")
     print()
-    print("| model (×2) | Set5 ×2 | Set14 ×2 | val ×2 clean | val ×2 degraded |")
+    print("| model (×2) | Set5 ×2 | Set14 ×2 | val ×2 clean | val ×2 degraded (d 0 / auto / 1) |")
     print("| --- | --- | --- | --- | --- |")
     print(f"| bicubic | {f(bic.get('Set5x2'))} | {f(bic.get('Set14x2'))} | {f(bic.get('val-x2'))} | {f(bic.get('valdeg-x2'))} |")
     for mid, r in ms.items():
-        if r.get("scale") == 2 and r.get("origin") != "yours":
-            deg = f(r.get("valdeg-x2")) + (f" ({f(r['valdeg-x2-d1'])} at d=1)" if "valdeg-x2-d1" in r else "")
-            print(f"| `{mid}` | {f(r.get('Set5x2'))} | {f(r.get('Set14x2'))} | {f(r.get('val-x2'))} | {deg} |")
+        if r.get("scale") == 2:
+            print(f"| `{mid}` | {f(r.get('Set5x2'))} | {f(r.get('Set14x2'))} | {f(r.get('val-x2'))} | {degraded(r, 2)} |")
 
 
 # --------------------------------------------------------------------------------- main
@@ -306,7 +328,7 @@ def main():
     results = json.load(open(a.out)) if os.path.exists(a.out) else {}
     results["cpu"] = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     results["cores"] = os.cpu_count()
-    results["load_average_at_start"] = os.getloadavg()[0]
+    results.pop("load_average_at_start", None)   # per run, so meaningless here: speed rows carry their own
     res = results.setdefault("models", {})
     bic = results.setdefault("bicubic", {})
 
@@ -330,6 +352,7 @@ def main():
                 r[f"valdeg-x{s}"] = psnr_set(f"valdeg-x{s}", s, sr(m, f"valdeg-x{s}", s))
                 if m["denoise"]:
                     r[f"valdeg-x{s}-d1"] = psnr_set(f"valdeg-x{s}", s, sr(m, f"valdeg-x{s}", s, 1.0))
+                    r[f"valdeg-x{s}-auto"] = psnr_set(f"valdeg-x{s}", s, sr(m, f"valdeg-x{s}", s, "auto"))
         if "faces" in parts:
             r["faces-x4"] = psnr_set("faces-x4", 4, sr(m, "faces-x4", 4))
         if "ocr" in parts:
@@ -345,6 +368,8 @@ def main():
             timed = [seconds[f] for f in ("b.png", "c.png")]
             r["s_per_mp"] = round(float(np.mean(timed)) / mp, 2)
             r["speed_input"] = "256x192" if speed_set == "speed-small" else "512x384"
+            # the machine is shared: the 1-minute load average when the timing ended says how shared
+            r["speed_load_average"] = round(os.getloadavg()[0], 1)
         print(m["id"], json.dumps({k: v for k, v in r.items() if k not in ("kind", "origin", "params", "flops")}),
               f"({time.time() - t0:.0f} s)", flush=True)
         json.dump(results, open(a.out, "w"), indent=1)
@@ -373,15 +398,15 @@ def main():
             panels = [("HR", hr[ys, xs]), ("bicubic", bicubic("strips-x4", 4)(fname)[ys, xs])]
             for mid in listed:
                 out = os.path.join(WORK, "out", mid, "strips-x4-s4-d0")
-                panels.append((mid, output(out, fname, 4)[ys, xs]))
+                panels.append((label(mid), output(out, fname, 4)[ys, xs]))
             strip(panels, os.path.join(a.cards, f"open-{fname[:-4]}.png"), columns=5)
-        # text: the first two lines of the 24 px page (Liberation Sans), 320 px wide
+        # text: the first line of the 24 px page (Liberation Sans), 320 px wide
         sent, y, h, w = sets["ocr"]["24"][0]
         hr = load(os.path.join(WORK, "hr", "ocr24-x4", "page.png"))
         ys, xs = slice(y, y + h), slice(0, min(w, 320))
         panels = [("HR", hr[ys, xs]), ("bicubic", bicubic("ocr24-x4", 4)("page.png")[ys, xs])]
         for mid in listed:
-            panels.append((mid, output(os.path.join(WORK, "out", mid, "ocr24-x4-s4-d0"), "page.png", 4)[ys, xs]))
+            panels.append((label(mid), output(os.path.join(WORK, "out", mid, "ocr24-x4-s4-d0"), "page.png", 4)[ys, xs]))
         strip(panels, os.path.join(a.cards, "open-text.png"), label_width=150)
 
     json.dump(results, open(a.out, "w"), indent=1)
