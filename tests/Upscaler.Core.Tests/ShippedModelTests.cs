@@ -18,7 +18,9 @@ public class ShippedModelTests
         while (!File.Exists(Path.Combine(root, "Plugins.sln")))
             root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Plugins.sln not found");
         var catalog = new ModelCatalog(new UpscalerSettings { ModelsDirectory = Path.Combine(root, "models") });
-        foreach (var model in catalog.Models)
+        // Our own models only: the bundled open models (models/open/, when fetched) have no PyTorch
+        // fixtures and are not all exactly tiled; BundledModelTests measures them.
+        foreach (var model in catalog.Models.Where(m => m.Origin == ModelOrigin.Shipped))
             yield return new TestCaseData(model.Id).SetName($"{{m}}({model.Id})");
     }
 
