@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Upscaler.Core.Catalog;
+using Upscaler.Core.Faces;
 using Upscaler.Core.Imaging;
 using Upscaler.Core.Inference;
 using Upscaler.Core.Tiling;
@@ -9,14 +10,16 @@ namespace Upscaler.Core.Pipeline;
 
 /// <summary>
 /// The one implementation of <see cref="IUpscaler"/>. It owns the order of work: choose the model
-/// passes, load their sessions (verifying the files) before touching pixels, fill transparent colour,
-/// run the colour passes and the alpha passes tile by tile, and resample to the exact size.
+/// passes, load their sessions (verifying the files) before touching pixels, find the faces, fill
+/// transparent colour, run the colour passes and the alpha passes tile by tile, resample to the exact
+/// size, and paste the restored faces over the result.
 /// </summary>
 internal sealed class UpscaleEngine(
     ModelCatalog catalog,
     SessionCache sessions,
     DeviceSelector devices,
     TileSizer tiles,
+    FaceRestorer faces,
     ILogger<UpscaleEngine>? logger = null) : IUpscaler
 {
     private readonly ILogger _logger = logger ?? NullLogger<UpscaleEngine>.Instance;
@@ -40,9 +43,10 @@ internal sealed class UpscaleEngine(
 
     private PixelImage Upscale(PixelImage input, UpscaleOptions options, OutputSize target, IProgress<UpscaleProgress>? progress, CancellationToken cancellationToken)
     {
-        var passes = PlanPasses(input, options);
+        var (passes, facePlan) = PlanPasses(input, options);
 
         var colour = PixelImageReader.Colour(input);
+        var faceCrops = facePlan is null ? [] : FaceRestorer.Find(facePlan, colour, cancellationToken);
         var alpha = PixelImageReader.Alpha(input);
         int? constantAlpha = alpha is null ? null : ConstantValue(input);
         bool alphaNeedsModel = alpha is not null && constantAlpha is null;
@@ -50,7 +54,7 @@ internal sealed class UpscaleEngine(
             TransparentColourFill.Apply(colour, alpha!);
 
         int perChain = passes.Sum(p => p.TileCount);
-        var counter = new TileCounter(alphaNeedsModel ? 2 * perChain : perChain, progress);
+        var counter = new TileCounter((alphaNeedsModel ? 2 * perChain : perChain) + faceCrops.Count, progress);
         counter.Report();
 
         var output = PixelImage.Create(target.Width, target.Height, input.Layout, input.BitDepth);
@@ -69,11 +73,14 @@ internal sealed class UpscaleEngine(
         {
             PixelImageWriter.FillAlpha(output, value);
         }
+
+        if (facePlan is not null && faceCrops.Count > 0)
+            faces.Restore(facePlan, faceCrops, output, input.Width, input.Height, (float)options.Denoise, counter.TileDone, cancellationToken);
         return output;
     }
 
-    /// <summary>Resolves the model chain and opens every session first, so a bad model fails before any work.</summary>
-    private List<TiledPass> PlanPasses(PixelImage input, UpscaleOptions options)
+    /// <summary>Resolves the model chain and opens every session first (the face restoration's too), so a bad model fails before any work.</summary>
+    private (List<TiledPass> Passes, FacePlan? Faces) PlanPasses(PixelImage input, UpscaleOptions options)
     {
         var device = devices.Resolve(options.Device);
         var passes = new List<TiledPass>();
@@ -89,7 +96,7 @@ internal sealed class UpscaleEngine(
             if ((long)width * height * 3 > Array.MaxLength)
                 throw new ImageTooLargeException($"a x{options.Scale} upscale of {input.Width}x{input.Height} needs a working image beyond memory limits");
         }
-        return passes;
+        return (passes, faces.Plan(options, device, passes.Select(p => p.Session.Model).ToList()));
     }
 
     /// <summary>
