@@ -50,7 +50,9 @@ def aligned_items(split, scale=4, detector=None, log=print):
     path = os.path.join(WORK, f"aligned_{split}_x{scale}.pkl")
     if os.path.exists(path):
         with open(path, "rb") as f:
-            return pickle.load(f)
+            items = pickle.load(f)
+        # the cache keeps each face's eyes (through its transform); align them by today's rules
+        return [(n, hr, face_align.align_eyes(*face_align.eyes_of(t))) for n, hr, t in items]
     det = detector or face_align.Detector()
     items, missed = [], 0
     files = faces.list_faces(split)
@@ -101,23 +103,32 @@ class AlignedPairSampler:
         if self.general is not None and self.rng.random() < self.general_share:
             return self.general.sample()
         _, hr, t = self.items[self.rng.integers(len(self.items))]
-        if self.rng.random() < data.CLEAN_SHARE:
-            d, lr = 0.0, None
-        else:
-            d = 1.0 if self.rng.random() < self.strong_share else float(self.rng.uniform(0, 1))
-            lr = data.quantize(data.degrade(data.to_tensor(hr), self.scale, d, self.rng))
-        lr_c, hr_c = canonical_pair(hr, t, self.scale, lr)
         # a patch centred inside the face mask (where the engine keeps the model's pixels)
-        p, side = self.lr_patch, t.side
+        p, side, s = self.lr_patch, t.side, self.scale
         while True:
             u, v = self.rng.uniform(0.15, 0.85), self.rng.uniform(0.1, 0.9)
             if face_align.mask(u, v) > 0.5:
                 break
         x0 = int(np.clip(round(u * side - p / 2), 0, side - p))
         y0 = int(np.clip(round(v * side - p / 2), 0, side - p))
-        s = self.scale
-        lr_p = lr_c[:, y0:y0 + p, x0:x0 + p]
-        hr_p = hr_c[:, y0 * s:(y0 + p) * s, x0 * s:(x0 + p) * s]
+        # only the part of the image under the patch (plus a margin for the blurs) is degraded
+        inv = t.inverse()
+        pts = [inv.apply(x, y) for x in (x0, x0 + p) for y in (y0, y0 + p)]
+        H, W = hr.shape[0] // s, hr.shape[1] // s
+        m = 8
+        rx0 = max(0, int(math.floor(min(q[0] for q in pts))) - m)
+        ry0 = max(0, int(math.floor(min(q[1] for q in pts))) - m)
+        rx1 = min(W, int(math.ceil(max(q[0] for q in pts))) + m)
+        ry1 = min(H, int(math.ceil(max(q[1] for q in pts))) + m)
+        region = np.ascontiguousarray(hr[ry0 * s:ry1 * s, rx0 * s:rx1 * s])
+        if self.rng.random() < data.CLEAN_SHARE:
+            d, lr = 0.0, data.to_tensor(data.clean_lr(region, s))
+        else:
+            d = 1.0 if self.rng.random() < self.strong_share else float(self.rng.uniform(0, 1))
+            lr = data.quantize(data.degrade(data.to_tensor(region), s, d, self.rng))
+        tr = face_align.shifted(t, rx0, ry0)
+        lr_p = face_align.warp(lr, tr, p, origin=(x0, y0))
+        hr_p = face_align.warp(data.to_tensor(region), face_align.align_lr_to_hr(tr, s), p * s, origin=(x0 * s, y0 * s))
         if self.rng.random() < 0.5:            # a mirrored face is still an upright face
             lr_p, hr_p = lr_p.flip(-1), hr_p.flip(-1)
         return lr_p.contiguous(), d, hr_p.contiguous()

@@ -4,8 +4,9 @@ namespace Upscaler.Core.Faces;
 
 /// <summary>
 /// Cuts a face's canonical crop out of the input: each crop pixel centre is mapped back through the
-/// inverse transform and the image is read there bilinearly, clamped at its edges. The transform never
-/// shrinks (see <see cref="FaceAlignment"/>), so bilinear reading loses nothing to aliasing.
+/// inverse transform and the image is read there bilinearly, clamped at its edges (past them the crop
+/// repeats the edge pixels). The transform has scale 1 (see <see cref="FaceAlignment"/>), and for an
+/// upright face a whole-pixel shift, where bilinear reading returns the pixels themselves.
 /// </summary>
 internal static class AlignedCrop
 {
