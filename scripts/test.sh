@@ -33,14 +33,14 @@ dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
 
-# Adds one Python unittest run's counts to the totals. unittest ends with "Ran N tests" and
+# Adds a Python unittest log's counts to passed/failed. unittest ends with "Ran N tests" and
 # "OK (skipped=S)" or "FAILED (failures=F, errors=E, skipped=S)".
 count_unittest() {
-    local log=$1 name=$2 ran bad skipped
+    local log="$1" what="$2" ran bad skipped
     ran=$(grep -oE '^Ran [0-9]+ test' "$log" | awk '{print $2}' | tail -n 1)
-    bad=$(grep -oE '(failures|errors)=[0-9]+' "$log" | tail -n 2 | awk -F= '{s += $2} END {print s + 0}')
-    skipped=$(grep -oE 'skipped=[0-9]+' "$log" | tail -n 1 | awk -F= '{print $2 + 0}')
-    [ -n "$ran" ] || { ran=0; bad=1; echo "the $name tests did not run" >&2; }
+    bad=$(grep -E '^(OK|FAILED)' "$log" | tail -n 1 | grep -oE '(failures|errors)=[0-9]+' | awk -F= '{s += $2} END {print s + 0}')
+    skipped=$(grep -E '^(OK|FAILED)' "$log" | tail -n 1 | grep -oE 'skipped=[0-9]+' | awk -F= '{print $2 + 0}')
+    [ -n "$ran" ] || { ran=0; bad=1; echo "the $what tests did not run" >&2; }
     passed=$((passed + ran - bad - ${skipped:-0}))
     failed=$((failed + bad))
 }
@@ -60,6 +60,23 @@ pylog=$(mktemp)
 "${UPSCALER_MODEL_PYTHON:-/usr/bin/python3}" -m unittest discover -s models/tests -v 2>&1 | tee "$pylog" || status=1
 count_unittest "$pylog" "model"
 rm -f "$pylog"
+
+# --- GPU training kit (models/training/gpu): parts against references, then run.sh --smoke, the
+# engine on every model it wrote, and import.py on them. Needs a Python with torch and onnx
+# (Debian's python3-torch, python3-onnx); the end-to-end part needs /work/shared/datasets.
+kitpy=""
+for c in /usr/bin/python3 python3; do
+    if "$c" -c "import torch, onnx" >/dev/null 2>&1; then kitpy="$c"; break; fi
+done
+if [ -z "$kitpy" ]; then
+    echo "== GPU training kit: skipped (no Python with torch and onnx; Debian: python3-torch python3-onnx)"
+else
+    echo "== GPU training kit (CPU smoke run, Python unittest with $kitpy)"
+    kitlog=$(mktemp)
+    "$kitpy" -m unittest discover -s models/training/gpu/tests -v 2>&1 | tee "$kitlog" || status=1
+    count_unittest "$kitlog" "GPU kit"
+    rm -f "$kitlog"
+fi
 
 # --- GIMP plug-in: end-to-end in a real GIMP 3 (Debian trixie root, made and cached by the script) ---
 # Needs root (debootstrap, chroot). UPSCALER_SKIP_GIMP_E2E=1 skips it and says so.

@@ -95,8 +95,10 @@ def bench(name, scale, upscale):
     return round(float(np.mean(ps)), 3), round(float(np.mean(ss)), 4)
 
 
-def validation(scale, runner):
-    val = data.load_val_hr()
+def validation(scale, runner, limit=None, val=None):
+    """limit: only the first `limit` validation images (quick checks); val: data.load_val_hr()'s
+    result when the caller already has it."""
+    val = (val if val is not None else data.load_val_hr())[:limit]
     res = {"bicubic_clean": [], "bicubic_degraded": []}
     res.update({f"clean_d{d}": [] for d in CLEAN_STRENGTHS})
     res.update({f"degraded_d{d}": [] for d in DEGRADED_STRENGTHS})

@@ -87,6 +87,48 @@ def render_line(text, font_path, size, scale):
     return np.asarray(im, dtype=np.uint8)
 
 
+def ocr(runners, s, sizes, fonts=None, sentences=SENTENCES):
+    """OCR character error per HR text size: {size: {lines_kept, lines_dropped_hr_misread, chars,
+    cer_<runner>...}} and sample strip rows. runners: {name: (lr_uint8, strength) -> sr_uint8}."""
+    fonts = fonts or FONTS
+    res, strip_rows = {}, []
+    for size in sizes:
+        errs = {k: 0 for k in runners}
+        n_chars, kept, dropped = 0, 0, 0
+        for fi, font in enumerate(fonts):
+            for si, sent in enumerate(sentences):
+                hr = render_line(sent, font, size, s)
+                ref = " ".join(sent.split())
+                if tesseract(hr) != ref:
+                    dropped += 1
+                    continue
+                kept += 1
+                n_chars += len(ref)
+                lr = imresize(hr, 1.0 / s)
+                outs = {}
+                for k, run in runners.items():
+                    sr = run(lr, 0.0)
+                    outs[k] = sr
+                    errs[k] += levenshtein(tesseract(sr), ref)
+                if si == 0 and fi < 2:
+                    strip_rows.append((size, font, hr, outs))
+        res[str(size)] = {"lines_kept": kept, "lines_dropped_hr_misread": dropped, "chars": n_chars,
+                          **{f"cer_{k}": round(errs[k] / max(n_chars, 1), 4) for k in runners}}
+    return res, strip_rows
+
+
+def render_psnr(runners, s, val=None):
+    """Mean PSNR-Y (shave = s) on held-out renders (text_data.load_val_hr() unless given), clean
+    MATLAB-bicubic LR, d = 0."""
+    ps = {k: [] for k in runners}
+    for _, hr in (val if val is not None else text_data.load_val_hr()):
+        hr = hr[: hr.shape[0] // s * s, : hr.shape[1] // s * s]
+        lr = imresize(hr, 1.0 / s)
+        for k, run in runners.items():
+            ps[k].append(psnr_y(run(lr, 0.0), hr, s))
+    return {k: round(float(np.mean(v)), 3) for k, v in ps.items()}
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--scale", type=int, required=True)
@@ -104,38 +146,11 @@ def main():
     runners = {"bicubic": lambda lr, d: imresize(lr, s),
                "general": Runner(a.general), "text": Runner(a.model)}
     res = {"scale": s, "general": a.general, "model": a.model, "ocr": {}, "psnr": {}}
-    strip_rows = []
-    for size in sizes:
-        errs = {k: 0 for k in runners}
-        n_chars, kept, dropped = 0, 0, 0
-        for fi, font in enumerate(FONTS):
-            for si, sent in enumerate(SENTENCES):
-                hr = render_line(sent, font, size, s)
-                ref = " ".join(sent.split())
-                if tesseract(hr) != ref:
-                    dropped += 1
-                    continue
-                kept += 1
-                n_chars += len(ref)
-                lr = imresize(hr, 1.0 / s)
-                outs = {}
-                for k, run in runners.items():
-                    sr = run(lr, 0.0)
-                    outs[k] = sr
-                    errs[k] += levenshtein(tesseract(sr), ref)
-                if si == 0 and fi < 2:
-                    strip_rows.append((size, font, hr, outs))
-        res["ocr"][str(size)] = {"lines_kept": kept, "lines_dropped_hr_misread": dropped, "chars": n_chars,
-                                 **{f"cer_{k}": round(errs[k] / max(n_chars, 1), 4) for k in runners}}
-        print("OCR", size, json.dumps(res["ocr"][str(size)]), flush=True)
+    res["ocr"], strip_rows = ocr(runners, s, sizes)
+    for size, r in res["ocr"].items():
+        print("OCR", size, json.dumps(r), flush=True)
 
-    ps = {k: [] for k in runners}
-    for _, hr in text_data.load_val_hr():
-        hr = hr[: hr.shape[0] // s * s, : hr.shape[1] // s * s]
-        lr = imresize(hr, 1.0 / s)
-        for k, run in runners.items():
-            ps[k].append(psnr_y(run(lr, 0.0), hr, s))
-    res["psnr"] = {k: round(float(np.mean(v)), 3) for k, v in ps.items()}
+    res["psnr"] = render_psnr(runners, s)
     res["psnr"]["text_minus_general"] = round(res["psnr"]["text"] - res["psnr"]["general"], 3)
     print("PSNR", json.dumps(res["psnr"]), flush=True)
 

@@ -160,13 +160,13 @@ def check_fp16(y16, reference):
     return diff
 
 
-def write_fixture(model, model_id):
+def write_fixture(model, model_id, models_dir=MODELS):
     rng = np.random.default_rng(FIXTURE_SEED)
     x = rng.random(FIXTURE_SHAPE, dtype=np.float32)
     d = np.array([FIXTURE_DENOISE], dtype=np.float32)
     with torch.no_grad():
         y = model(torch.from_numpy(x), torch.from_numpy(d)).numpy().astype(np.float32)
-    ref = os.path.join(MODELS, "reference")
+    ref = os.path.join(models_dir, "reference")
     os.makedirs(ref, exist_ok=True)
     x.astype("<f4").tofile(os.path.join(ref, f"{model_id}.input.f32"))
     y.astype("<f4").tofile(os.path.join(ref, f"{model_id}.output.f32"))
@@ -180,8 +180,8 @@ def write_fixture(model, model_id):
     return x, d, y
 
 
-def update_manifest(entry):
-    path = os.path.join(MODELS, "manifest.json")
+def update_manifest(entry, models_dir=MODELS):
+    path = os.path.join(models_dir, "manifest.json")
     manifest = {"formatVersion": 1, "models": []}
     if os.path.exists(path):
         with open(path) as f:

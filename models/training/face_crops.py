@@ -4,7 +4,7 @@ For every face image (faces.list_faces: split by source prefix) and several size
   HR' = the image shrunk by g (antialiased; g spreads the faces over the sizes the engine
         meets, LR eye distance ~5..35 px at x4),
   LR  = MATLAB-bicubic HR' / scale, on which the detector runs (as the engine's does),
-  T   = face_align.align(best face): LR px -> canonical LR crop px.
+  T   = face_align.align_face(best face): LR px -> canonical LR crop px.
 Training pairs (AlignedPairSampler) are drawn on the fly: HR' is degraded to an LR image
 (30 % clean MATLAB bicubic at d = 0, else data.degrade at strength d), the LR is warped
 to the canonical crop with T (bilinear, as the engine cuts it), the HR' with T scaled by
@@ -68,7 +68,7 @@ def aligned_items(split, scale=4, detector=None, log=print):
             if not found:
                 missed += 1
                 continue
-            items.append((f"{os.path.basename(p)}@{g}", hr, face_align.align(found[0])))
+            items.append((f"{os.path.basename(p)}@{g}", hr, face_align.align_face(found[0])))
         if (i + 1) % 50 == 0:
             log(f"  aligned {split}: {i + 1}/{len(files)} images, {len(items)} crops, {missed} without a face", flush=True)
     os.makedirs(WORK, exist_ok=True)

@@ -47,7 +47,16 @@ WORK = os.path.join(HERE, "work", "spec")
 PACKAGE_LIST = os.path.join(HERE, "data-packages.txt")
 SETUP_SCRIPT = "models/training/setup-data-packages.sh"
 HELD_OUT = ("liberation", "carlito")
+FONT_ROOTS = ["/usr/share/fonts", "/usr/share/texmf/fonts/opentype/public/tex-gyre"]
+ICON_GLOBS = ("/usr/share/icons/Papirus/64x64/**/*.svg", "/usr/share/icons/breeze/**/*.svg",
+              "/usr/share/icons/Tango/scalable/**/*.svg", "/usr/share/openclipart/**/*.svg")
+# Degradations of the text pairs (degrade_text, TextPairSampler; the GPU kit's batched copy
+# in gpu/degrade.py reads the same constants).
 CLEAN_SHARE = 0.35
+CLEAN_MATLAB_SHARE = 0.7     # of the clean pairs: MATLAB bicubic; the rest area/bilinear/bicubic/MATLAB
+BLUR_P, BLUR_MAX = 0.5, 0.8  # sigma = 0.2 + u*d*BLUR_MAX HR px at x4 (x2: half)
+NOISE_P, NOISE_MAX = 0.5, 6 / 255
+JPEG_P, JPEG_DROP = 0.85, 55  # 4:2:0, quality 95 - u*d*JPEG_DROP
 
 WORDS = ("the quick brown fox jumps over lazy dog settings file edit view help save open close "
          "cancel apply account password username email login logout search results page next "
@@ -76,8 +85,8 @@ def require_packages():
 
 
 # ------------------------------------------------------------------------- fonts
-def _font_files():
-    roots = ["/usr/share/fonts", "/usr/share/texmf/fonts/opentype/public/tex-gyre"]
+def _font_files(roots=None):
+    roots = roots or FONT_ROOTS
     files = []
     for r in roots:
         files += glob.glob(os.path.join(r, "**", "*.[ot]tf"), recursive=True)
@@ -93,9 +102,10 @@ def _latin_ok(path):
     return not any(s in b for s in ("D050000L", "StandardSymbols", "Dingbat", "Symbol", "math", "Math"))
 
 
-def font_lists(aenigma_keep=40):
-    """(train_fonts, heldout_fonts): paths. Held out: Liberation and Carlito families."""
-    files = [f for f in _font_files() if _latin_ok(f)]
+def font_lists(aenigma_keep=40, roots=None):
+    """(train_fonts, heldout_fonts): paths. Held out: Liberation and Carlito families.
+    roots: folders searched for .ttf/.otf (default FONT_ROOTS, the installed packages)."""
+    files = [f for f in _font_files(roots) if _latin_ok(f)]
     held = [f for f in files if any(h in f.lower() for h in HELD_OUT)]
     train = [f for f in files if f not in held]
     aen = [f for f in train if "aenigma" in f]
@@ -106,16 +116,16 @@ def font_lists(aenigma_keep=40):
 
 
 # ------------------------------------------------------------------------- icons
-def rasterise_icons(n=500, seed=0):
-    """n SVG icons/clip art rendered once to RGBA PNG at 192 px (cached under work/spec/icons)."""
-    out_dir = os.path.join(WORK, "icons")
+def rasterise_icons(n=500, seed=0, out_dir=None, globs=ICON_GLOBS, size=192):
+    """n SVG icons/clip art rendered once to RGBA PNG at `size` px (cached under work/spec/icons,
+    or out_dir); globs: where the SVG files are (default: the installed icon packages)."""
+    out_dir = out_dir or os.path.join(WORK, "icons")
     have = sorted(glob.glob(os.path.join(out_dir, "*.png")))
     if len(have) >= n:
         return have[:n]
     os.makedirs(out_dir, exist_ok=True)
     pools = []
-    for pat in ("/usr/share/icons/Papirus/64x64/**/*.svg", "/usr/share/icons/breeze/**/*.svg",
-                "/usr/share/icons/Tango/scalable/**/*.svg", "/usr/share/openclipart/**/*.svg"):
+    for pat in globs:
         fs = [f for f in glob.glob(pat, recursive=True) if os.path.getsize(f) > 1500 and not os.path.islink(f)]
         pools.append(sorted(fs))
     rng = np.random.default_rng(seed)
@@ -125,7 +135,7 @@ def rasterise_icons(n=500, seed=0):
         pool = pools[rng.choice(4, p=share)] or pools[0]
         src = pool[rng.integers(len(pool))]
         dst = os.path.join(out_dir, f"{i:04d}.png")
-        r = subprocess.run(["rsvg-convert", "-w", "192", "-h", "192", "--keep-aspect-ratio", src, "-o", dst],
+        r = subprocess.run(["rsvg-convert", "-w", str(size), "-h", str(size), "--keep-aspect-ratio", src, "-o", dst],
                            capture_output=True, timeout=20)
         if r.returncode == 0 and os.path.exists(dst):
             paths.append(dst)
@@ -141,6 +151,8 @@ class Renderer:
         self._cache = {}
 
     def font(self, size, path=None):
+        if not self.fonts and path is None:     # no TrueType font on this machine: PIL's bitmap font
+            return ImageFont.load_default()
         path = path or self.fonts[self.rng.integers(len(self.fonts))]
         key = (path, size)
         if key not in self._cache:
@@ -210,6 +222,8 @@ class Renderer:
                 f, col, lead = self.font(size), self.contrast_colour(bg), size * self.rng.uniform(1.05, 1.6)
 
     def paste_icon(self, im, size, xy):
+        if not self.icons:          # a bundle without icons (the smoke test's): text and UI only
+            return
         ic = self.icons[self.rng.integers(len(self.icons))]
         ic = ic.resize((size, size), Image.LANCZOS)
         im.paste(ic, xy, ic)
@@ -358,8 +372,8 @@ def degrade_text(hr_uint8, scale, d, rng):
     if mode == "matlab" and d == 0:
         return data.to_tensor(data.clean_lr(hr_uint8, scale))
     x = data.to_tensor(hr_uint8)
-    if d > 0 and rng.random() < 0.5:
-        s = 0.2 + sev() * 0.8 * scale / 4
+    if d > 0 and rng.random() < BLUR_P:
+        s = 0.2 + sev() * BLUR_MAX * scale / 4
         x = data.blur(x, data.gaussian_kernel(s, s, 0.0))
     hw = (x.shape[1] // scale, x.shape[2] // scale)
     if mode == "matlab":
@@ -367,10 +381,10 @@ def degrade_text(hr_uint8, scale, d, rng):
         x = data.to_tensor(data.clean_lr(xb, scale))
     else:
         x = data.resize(x, hw, mode)
-    if d > 0 and rng.random() < 0.5:
-        x = data.add_noise(x, sev() * 6 / 255, rng, gray=rng.random() < 0.5)
-    if d > 0 and rng.random() < 0.85:
-        x = jpeg420(x, 95 - 55 * sev())
+    if d > 0 and rng.random() < NOISE_P:
+        x = data.add_noise(x, sev() * NOISE_MAX, rng, gray=rng.random() < 0.5)
+    if d > 0 and rng.random() < JPEG_P:
+        x = jpeg420(x, 95 - JPEG_DROP * sev())
     return data.quantize(x)
 
 
@@ -389,7 +403,7 @@ class TextPairSampler:
             hr = hr[:, ::-1]
         hr = np.ascontiguousarray(hr)
         if self.rng.random() < CLEAN_SHARE:
-            if self.rng.random() < 0.7:
+            if self.rng.random() < CLEAN_MATLAB_SHARE:
                 return data.to_tensor(data.clean_lr(hr, self.scale)), 0.0, data.to_tensor(hr)
             return degrade_text(hr, self.scale, 0.0, self.rng), 0.0, data.to_tensor(hr)
         d = float(self.rng.uniform(0, 1))

@@ -152,7 +152,15 @@ internal sealed class BridgeServer(IUpscaler upscaler, Stream input, Stream outp
         {
             bridge = BridgeVersion.Text,
             protocol = (int)Wire.Version,
-            models = models.Select(m => new { id = m.Id, kind = m.Kind.ToString().ToLowerInvariant(), scale = m.Scale, description = m.Description }),
+            models = models.Select(m => new
+            {
+                id = m.Id,
+                kind = m.Kind.ToString().ToLowerInvariant(),
+                scale = m.Scale,
+                description = m.Description,
+                denoise = m.HasDenoise,
+                origin = m.Origin.ToString().ToLowerInvariant(),
+            }),
         };
         writer.WriteModels(JsonSerializer.Serialize(answer));
     }

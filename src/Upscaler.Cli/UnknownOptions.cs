@@ -12,19 +12,25 @@ namespace Upscaler.Cli;
 /// </summary>
 internal static class UnknownOptions
 {
-    /// <summary>The first unknown option among <paramref name="inputs"/>' tokens, as a usage message; null when there is none.</summary>
-    public static string? Find(ParseResult parsed, Argument inputs)
+    /// <summary>
+    /// The first unknown option among the tokens of the invoked command's file-list arguments (the
+    /// upscale's INPUT, <c>models add</c>'s FILE), as a usage message; null when there is none.
+    /// </summary>
+    public static string? Find(ParseResult parsed)
     {
-        if (parsed.GetResult(inputs) is not { } inputResult)
+        var command = parsed.CommandResult.Command;
+        var inputTokens = command.Arguments.OfType<Argument<string[]>>()
+            .Select(parsed.GetResult).OfType<ArgumentResult>()
+            .SelectMany(r => r.Tokens).ToHashSet(ReferenceEqualityComparer.Instance);
+        if (inputTokens.Count == 0)
             return null;
-        var inputTokens = inputResult.Tokens.ToHashSet(ReferenceEqualityComparer.Instance);
         foreach (var token in parsed.Tokens)
         {
             if (token.Type == TokenType.DoubleDash)
                 break;
             string value = token.Value;
             if (inputTokens.Contains(token) && value.Length > 1 && value[0] == '-' && !File.Exists(value) && !Directory.Exists(value))
-                return Suggest(parsed.RootCommandResult.Command, value) is { } known
+                return Suggest(command, value) is { } known
                     ? $"unknown option \"{value}\" (did you mean {known}?)"
                     : $"unknown option \"{value}\"";
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Upscaler.Cli.Batch;
 using Upscaler.Cli.Bench;
 using Upscaler.Cli.Images;
+using Upscaler.Cli.Models;
 using Upscaler.Cli.Terminal;
 using Upscaler.Core;
 
@@ -26,7 +27,11 @@ internal sealed class UpscalerCommandLine
     private readonly Option<string?> _output = new("--output", "-o") { Description = "Output file (one input only); its extension picks the format" };
     private readonly Option<string?> _outDir = new("--out-dir") { Description = "Folder for the outputs of a batch (default: beside each input, as NAME_xSCALE.EXT)" };
     private readonly Option<double> _scale = new("--scale", "-s") { Description = "Scale factor from 1 to 8, fractions allowed", DefaultValueFactory = _ => 4.0 };
-    private readonly Option<string> _model = new("--model", "-m") { Description = "Model: general (photos), face or text", DefaultValueFactory = _ => "general" };
+    private readonly Option<string> _model = new("--model", "-m")
+    {
+        Description = "Model: a kind (general: faithful photos; face; text; sharp: GAN-style detail; anime: anime and art) or a model id from 'upscaler models'",
+        DefaultValueFactory = _ => "general",
+    };
     private readonly Option<double> _denoise = new("--denoise", "-d") { Description = "Denoise strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)", DefaultValueFactory = _ => 0.5 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
     private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
@@ -45,7 +50,6 @@ internal sealed class UpscalerCommandLine
         _error = error;
         _interactive = interactive;
         _modelsDirectory = modelsDirectory;
-        _model.AcceptOnlyFromAmong("general", "face", "text");
         _device.AcceptOnlyFromAmong("auto", "cpu", "gpu");
         _format.AcceptOnlyFromAmong("png", "jpg", "jpeg", "webp", "tif", "tiff");
     }
@@ -54,7 +58,7 @@ internal sealed class UpscalerCommandLine
     {
         var root = BuildCommand();
         var parsed = root.Parse(args);
-        if (UnknownOptions.Find(parsed, _inputs) is { } unknown)
+        if (UnknownOptions.Find(parsed) is { } unknown)
             return Usage(unknown);
         if (parsed.Errors.Count > 0)
             return Usage(ErrorText.OneLine(parsed.Errors[0].Message));
@@ -85,9 +89,7 @@ internal sealed class UpscalerCommandLine
         };
         root.SetAction((result, cancellationToken) => UpscaleAsync(result, cancellationToken));
 
-        var models = new Command("models", "List the installed models");
-        models.SetAction(_ => ListModels());
-        root.Subcommands.Add(models);
+        root.Subcommands.Add(new ModelsCommand(_out, _error, CreateServices).Build());
 
         var size = new Option<int>("--size") { Description = "Edge of the square test image in pixels", DefaultValueFactory = _ => 1000 };
         var repeat = new Option<int>("--repeat") { Description = "Runs per measurement; the best is reported", DefaultValueFactory = _ => 2 };
@@ -143,9 +145,46 @@ internal sealed class UpscalerCommandLine
         }
 
         using var services = CreateServices();
-        var runner = new BatchRunner(services.GetRequiredService<IUpscaler>(), _out, _error, new ProgressDisplay(_error, _interactive));
+        var upscaler = services.GetRequiredService<IUpscaler>();
+        if (CheckModel(upscaler, settings.Options, denoiseGiven: result.GetResult(_denoise) is { Implicit: false }) is { } problem)
+            return Usage(problem);
+        var runner = new BatchRunner(upscaler, _out, _error, new ProgressDisplay(_error, _interactive));
         return await runner.RunAsync(settings, cancellationToken);
     }
+
+    /// <summary>
+    /// A model id that is not installed is a usage error (nothing is processed); a denoise strength given
+    /// for models without a denoise control gets a notice, since it changes nothing. A catalog that
+    /// cannot be read is left to the batch, which reports it for the first input.
+    /// </summary>
+    private string? CheckModel(IUpscaler upscaler, UpscaleOptions options, bool denoiseGiven)
+    {
+        IReadOnlyList<ModelInfo> models;
+        try
+        {
+            models = upscaler.Models;
+        }
+        catch (UpscalerException)
+        {
+            return null;
+        }
+        var chosen = options.ModelId is { } id
+            ? models.Where(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase)).ToList()
+            : models.Where(m => m.Kind == options.Model).ToList();
+        if (options.ModelId is null && chosen.Count == 0)
+            return $"no {KindName(options.Model)} model is installed (installed: {string.Join(", ", models.Select(m => m.Id))}; 'upscaler models' lists them)";
+        if (options.ModelId is not null && chosen.Count == 0)
+            return $"unknown model \"{options.ModelId}\": give a kind ({string.Join(", ", Enum.GetNames<ModelKind>().Select(n => n.ToLowerInvariant()))}) "
+                + $"or one of the installed ids ({string.Join(", ", models.Select(m => m.Id))})";
+        if (denoiseGiven && chosen.Count > 0 && chosen.All(m => !m.HasDenoise))
+            _error.WriteLine($"upscaler: notice: {(options.ModelId ?? $"the {KindName(options.Model)} model")} has no denoise control; --denoise is ignored");
+        return null;
+    }
+
+    private static string KindName(ModelKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static (ModelKind Kind, string? Id) ParseModel(string value) =>
+        Enum.TryParse<ModelKind>(value, ignoreCase: true, out var kind) && !int.TryParse(value, out _) ? (kind, null) : (ModelKind.General, value);
 
     private BatchSettings ReadSettings(ParseResult result)
     {
@@ -170,7 +209,8 @@ internal sealed class UpscalerCommandLine
         var options = new UpscaleOptions
         {
             Scale = result.GetValue(_scale),
-            Model = Enum.Parse<ModelKind>(result.GetValue(_model)!, ignoreCase: true),
+            Model = ParseModel(result.GetValue(_model)!).Kind,
+            ModelId = ParseModel(result.GetValue(_model)!).Id,
             Denoise = result.GetValue(_denoise),
             Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
             TileSize = result.GetValue(_tile),
@@ -179,26 +219,8 @@ internal sealed class UpscalerCommandLine
         return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite), options);
     }
 
-    private int ListModels()
-    {
-        using var services = CreateServices();
-        IReadOnlyList<ModelInfo> models;
-        try
-        {
-            models = services.GetRequiredService<IUpscaler>().Models;
-        }
-        catch (UpscalerException e)
-        {
-            _error.WriteLine($"upscaler: error: {e.Message}");
-            return ExitCodes.SomeFailed;
-        }
-
-        _out.WriteLine($"{"ID",-14} {"KIND",-8} {"SCALE",-6} {"FILE",-28} DESCRIPTION");
-        foreach (var m in models.OrderBy(m => m.Kind).ThenBy(m => m.Scale))
-            _out.WriteLine($"{m.Id,-14} {m.Kind.ToString().ToLowerInvariant(),-8} {"x" + m.Scale.ToString(CultureInfo.InvariantCulture),-6} {m.File,-28} {m.Description}");
-        _out.WriteLine($"({models.Count} models in {_modelsDirectory})");
-        return ExitCodes.Success;
-    }
+    /// <summary>The per-user models folder (<see cref="UserModelsFolder"/>); tests point it at a scratch folder.</summary>
+    public string? UserModelsDirectory { get; init; } = UserModelsFolder.Default();
 
     private ServiceProvider CreateServices(Action<UpscalerSettings>? configure = null)
     {
@@ -207,6 +229,7 @@ internal sealed class UpscalerCommandLine
         services.AddUpscaler(settings =>
         {
             settings.ModelsDirectory = _modelsDirectory;
+            settings.UserModelsDirectory = UserModelsDirectory;
             configure?.Invoke(settings);
         });
         return services.BuildServiceProvider();

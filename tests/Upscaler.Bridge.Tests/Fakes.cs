@@ -14,12 +14,18 @@ internal sealed class FakeUpscaler : IUpscaler
 
     public IReadOnlyList<ModelInfo> Models { get; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
 
+    /// <summary>The options of the last request that reached the engine.</summary>
+    public UpscaleOptions? LastOptions { get; private set; }
+
     public async Task<PixelImage> UpscaleAsync(PixelImage input, UpscaleOptions options, IProgress<UpscaleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        LastOptions = options;
         options.Validate();
+        if (options.ModelId is { } id && id != "fake-x2")
+            throw new ModelCatalogException($"no model with id \"{id}\" is installed (installed: fake-x2)");
         var size = OutputSize.For(input.Width, input.Height, options.Scale);
         size.EnsureWithinLimits();
-        if (options.Model != ModelKind.General)
+        if (options.ModelId is null && options.Model != ModelKind.General)
             throw new ModelCatalogException($"no {options.Model.ToString().ToLowerInvariant()} model is installed");
         progress?.Report(new UpscaleProgress(0, 1));
         if (Gate is not null)
@@ -28,6 +34,9 @@ internal sealed class FakeUpscaler : IUpscaler
         progress?.Report(new UpscaleProgress(1, 1));
         return PixelImage.Create(size.Width, size.Height, input.Layout, input.BitDepth);
     }
+
+    /// <summary>A fixed, recognisable suggestion, so tests can see it travel through the protocol.</summary>
+    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0.35, 3.1, jpegQuality, 0.2);
 }
 
 internal static class Servers
@@ -48,7 +57,11 @@ internal static class Servers
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddUpscaler(s => s.ModelsDirectory = modelsDirectory);
+        services.AddUpscaler(s =>
+        {
+            s.ModelsDirectory = modelsDirectory;
+            s.UserModelsDirectory = null;
+        });
         return services.BuildServiceProvider().GetRequiredService<IUpscaler>();
     }
 }

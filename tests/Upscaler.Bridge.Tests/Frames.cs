@@ -42,6 +42,15 @@ internal static class Frames
         double scale = 2, byte model = 0, double denoise = 0.5, int tile = -1) =>
         Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, scale, model, 1, denoise, tile), .. pixels]);
 
+    /// <summary>An UPSCALE by model id: flag 1 and the id block (u16 length, UTF-8) between header and pixels.</summary>
+    public static byte[] UpscaleById(uint id, string modelId, int width, int height, int channels, int bits, byte[] pixels, byte[]? rawId = null)
+    {
+        byte[] name = rawId ?? Encoding.UTF8.GetBytes(modelId);
+        var length = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)name.Length);
+        return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 1), .. length, .. name, .. pixels]);
+    }
+
     public static byte[] Cancel(uint id)
     {
         var p = new byte[4];

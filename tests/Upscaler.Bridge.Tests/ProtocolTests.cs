@@ -60,9 +60,10 @@ public class ProtocolTests
     [TestCase(3u, 2u, (byte)5, (byte)8, 2.0, (byte)0, -1, 0u, 3, "channel count 5")]
     [TestCase(3u, 2u, (byte)4, (byte)12, 2.0, (byte)0, -1, 0u, 3, "bits per channel 12")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)9, -1, 0u, 3, "unknown model code 9")]
+    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)5, -1, 0u, 3, "unknown model code 5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -5, 0u, 3, "tile size -5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, 7, 0u, 5, "tile size 7")]
-    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 1u, 3, "unknown request flags")]
+    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 2u, 3, "unknown request flags")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 9.0, (byte)0, -1, 0u, 5, "scale 9 is out of range")]
     [TestCase(3u, 2u, (byte)4, (byte)8, double.NaN, (byte)0, -1, 0u, 5, "scale NaN")]
     [TestCase(40000u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 0u, 4, "over the limit")]
@@ -93,6 +94,38 @@ public class ProtocolTests
         Assert.That(exit, Is.EqualTo(0));
         Assert.That(answers[0].ToString(), Does.Contain("code=3").And.Contain("pixel data holds 23 bytes"));
         Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [Test]
+    public async Task A_model_id_block_selects_a_model_by_id()
+    {
+        var engine = new FakeUpscaler();
+        var (exit, output) = await Servers.RunAsync(Frames.UpscaleById(5, "fake-x2", 3, 2, 4, 8, Tiny), engine);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(Answer.ParseAll(output)[^1].Type, Is.EqualTo(Answer.Result));
+        Assert.That(engine.LastOptions?.ModelId, Is.EqualTo("fake-x2"));
+    }
+
+    [TestCase("", null, "model id length 0")]
+    [TestCase("x", 65, "model id length 65")]
+    [TestCase("bad", -1, "not valid UTF-8")]
+    public async Task A_bad_model_id_block_is_a_bad_request_and_the_stream_stays_in_sync(string id, int? length, string says)
+    {
+        byte[]? raw = length switch { 65 => new byte[65], -1 => [0xff, 0xfe, 0x41], _ => null };
+        var (_, output) = await Servers.RunAsync([.. Frames.UpscaleById(5, id, 3, 2, 4, 8, Tiny, raw), .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+        Assert.That((answers[0].Type, answers[0].RequestId, (int)answers[0].ErrorCode), Is.EqualTo((Answer.Error, 5u, 3)), answers[0].ToString());
+        Assert.That(answers[0].Message, Does.Contain(says));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [Test]
+    public async Task An_unknown_model_id_is_a_model_unavailable_error_naming_it()
+    {
+        var (_, output) = await Servers.RunAsync(Frames.UpscaleById(5, "realesrgan-x4plus", 3, 2, 4, 8, Tiny));
+        var error = Answer.ParseAll(output).Single(a => a.Type == Answer.Error);
+        Assert.That((int)error.ErrorCode, Is.EqualTo(6));
+        Assert.That(error.Message, Does.Contain("realesrgan-x4plus"));
     }
 
     [Test]

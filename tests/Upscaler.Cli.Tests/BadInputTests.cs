@@ -73,7 +73,8 @@ public class BadInputTests : ScratchFolderTests
     [TestCase("--denoise", "1.5", "denoise 1.5 is out of range")]
     [TestCase("--tile", "5", "tile size 5 is out of range")]
     [TestCase("--quality", "0", "quality 0 is out of range")]
-    [TestCase("--model", "anime", "anime")]
+    [TestCase("--model", "anime", "no anime model is installed")]
+    [TestCase("--model", "cartoon", "unknown model \"cartoon\"")]
     [TestCase("--device", "tpu", "tpu")]
     [TestCase("--format", "bmp", "bmp")]
     public async Task Option_values_out_of_range_are_usage_errors(string option, string value, string message)
@@ -101,7 +102,7 @@ public class BadInputTests : ScratchFolderTests
     public async Task A_model_kind_that_is_not_installed_is_named()
     {
         string a = Dir.Png("a.png", 8, 8);
-        AssertOneLineError(await Upscale(a, "--model", "face"), 1, "no face model is installed");
+        AssertOneLineError(await Upscale(a, "--model", "face"), 2, "no face model is installed");
     }
 
     [Test]

@@ -31,11 +31,17 @@ internal static class Cli
     public static async Task<CliResult> RunAsync(string modelsDirectory, params string[] args) =>
         await RunAsync(modelsDirectory, CancellationToken.None, args);
 
+    /// <summary>
+    /// The per-user models folder runs of this test see: never the real user's. Tests of
+    /// <c>models add/remove</c> set it to their own scratch folder.
+    /// </summary>
+    public static string UserModels { get; set; } = Path.Combine(Path.GetTempPath(), "upscaler-cli-tests-no-user-models");
+
     public static async Task<CliResult> RunAsync(string modelsDirectory, CancellationToken cancellationToken, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var commandLine = new UpscalerCommandLine(output, error, interactive: false, modelsDirectory);
+        var commandLine = new UpscalerCommandLine(output, error, interactive: false, modelsDirectory) { UserModelsDirectory = UserModels };
         int code = await commandLine.RunAsync(args, cancellationToken);
         return new CliResult(code, output.ToString(), error.ToString());
     }
@@ -67,6 +73,7 @@ internal static class Cli
         foreach (var a in args)
             start.ArgumentList.Add(a);
         start.Environment["UPSCALER_MODELS_DIR"] = modelsDirectory;
+        start.Environment[Upscaler.Core.UserModelsFolder.EnvironmentVariable] = UserModels;
         return start;
     }
 }

@@ -92,6 +92,8 @@ public class EnlargedCanvasUpscalerTests
             }
             return input;
         }
+
+        public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0, 0, jpegQuality, 0);
     }
 
     [Test]

@@ -29,7 +29,11 @@ UPSCALE, CANCEL, LIST_MODELS = 0x0001, 0x0002, 0x0003
 PROGRESS_FRAME, RESULT, ERROR, MODELS = 0x0101, 0x0102, 0x0103, 0x0104
 ANSWER_TYPES = (PROGRESS_FRAME, RESULT, ERROR, MODELS)
 
-MODELS_BY_NAME = {"general": 0, "face": 1, "text": 2}
+MODELS_BY_NAME = {"general": 0, "face": 1, "text": 2, "sharp": 3, "anime": 4}
+# UPSCALE flag: a model id block (u16 length, UTF-8 id) follows the request header, before the pixels.
+FLAG_MODEL_ID = 0x1
+MODEL_ID_LENGTH = struct.Struct("<H")
+MAX_MODEL_ID_BYTES = 64
 DEVICES_BY_NAME = {"auto": 0, "cpu": 1, "gpu": 2}
 TILE_AUTO = -1
 
@@ -85,15 +89,21 @@ def upscale_header(request_id, width, height, channels, bits, scale, model="gene
                    denoise=0.5, device="auto", tile=TILE_AUTO, pixel_count=None):
     """Frame header plus UPSCALE request header; the caller sends the pixels right after it.
 
-    Kept apart from the pixels so a large image is written to the pipe as it is, never copied.
-    pixel_count overrides the payload size (only tests want a wrong one)."""
-    if model not in MODELS_BY_NAME:
-        raise ValueError("unknown model %r: use one of %s" % (model, ", ".join(MODELS_BY_NAME)))
+    model is a kind (general, face, text, sharp, anime) or a model id from list_models(); an id
+    travels in the model id block. Kept apart from the pixels so a large image is written to the pipe
+    as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one)."""
     if device not in DEVICES_BY_NAME:
         raise ValueError("unknown device %r: use one of %s" % (device, ", ".join(DEVICES_BY_NAME)))
+    model_id = b""
+    if model not in MODELS_BY_NAME:
+        model_id = model.encode("utf-8")
+        if not 1 <= len(model_id) <= MAX_MODEL_ID_BYTES:
+            raise ValueError("model id %r is not 1 to %d bytes" % (model, MAX_MODEL_ID_BYTES))
+        model_id = MODEL_ID_LENGTH.pack(len(model_id)) + model_id
     size = pixel_bytes(width, height, channels, bits) if pixel_count is None else pixel_count
-    body = REQUEST_HEADER.pack(request_id, width, height, channels, bits, MODELS_BY_NAME[model],
-                               DEVICES_BY_NAME[device], float(scale), float(denoise), int(tile), 0)
+    body = REQUEST_HEADER.pack(request_id, width, height, channels, bits, MODELS_BY_NAME.get(model, 0),
+                               DEVICES_BY_NAME[device], float(scale), float(denoise), int(tile),
+                               FLAG_MODEL_ID if model_id else 0) + model_id
     return FRAME_HEADER.pack(MAGIC, VERSION, UPSCALE, len(body) + size) + body
 
 

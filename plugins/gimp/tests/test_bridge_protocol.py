@@ -55,9 +55,18 @@ class EncodingTests(unittest.TestCase):
         head = bp.upscale_header(1, 1, 1, 3, 8, 2)
         self.assertEqual(struct.unpack_from("<i", head, 16 + 32)[0], -1)
 
-    def test_unknown_model_or_device_is_refused_before_sending(self):
-        with self.assertRaisesRegex(ValueError, "unknown model 'anime'"):
-            bp.upscale_header(1, 1, 1, 3, 8, 2, model="anime")
+    def test_kinds_travel_as_codes_and_ids_in_the_model_id_block(self):
+        anime = bp.upscale_header(1, 1, 1, 3, 8, 2, model="anime")
+        self.assertEqual(struct.unpack_from("<B", anime, 16 + 14)[0], 4)
+        self.assertEqual(struct.unpack_from("<I", anime, 16 + 36)[0], 0)
+        by_id = bp.upscale_header(1, 1, 1, 3, 8, 2, model="realesrgan-x4plus")
+        self.assertEqual(struct.unpack_from("<I", by_id, 16 + 36)[0], bp.FLAG_MODEL_ID)
+        self.assertEqual(by_id[16 + 40:], struct.pack("<H", 17) + b"realesrgan-x4plus")
+        self.assertEqual(struct.unpack_from("<Q", by_id, 8)[0], 40 + 2 + 17 + 3, "the frame length counts the id block")
+
+    def test_bad_model_id_or_device_is_refused_before_sending(self):
+        with self.assertRaisesRegex(ValueError, "1 to 64 bytes"):
+            bp.upscale_header(1, 1, 1, 3, 8, 2, model="x" * 65)
         with self.assertRaisesRegex(ValueError, "unknown device 'tpu'"):
             bp.upscale_header(1, 1, 1, 3, 8, 2, device="tpu")
 
@@ -185,7 +194,21 @@ class RealBridgeTests(unittest.TestCase):
     def test_list_models(self):
         listing = self.start().list_models()
         self.assertEqual(listing["protocol"], 1)
-        self.assertEqual(sorted((m["kind"], m["scale"]) for m in listing["models"]), [("general", 2), ("general", 4)])
+        self.assertEqual(sorted((m["kind"], m["scale"], m["denoise"], m["origin"]) for m in listing["models"]),
+                         [("general", 2, True, "shipped"), ("general", 4, True, "shipped")])
+
+    def test_a_model_id_selects_that_model_and_an_unknown_one_is_named(self):
+        bridge = self.start(os.path.join(TEST_MODELS, "foreign"))
+        models = {m["id"]: m for m in bridge.list_models()["models"]}
+        self.assertFalse(models["bgr255-x2"]["denoise"])
+        pixels = bytes([200, 100, 40] * 4)
+        result = bridge.upscale(2, 2, 3, 8, pixels, 2, model="bgr255-x2")
+        # The model halves blue and quarters red, in its BGR order: R 200 -> 50, G stays, B 40 -> 20.
+        self.assertEqual(result.pixels[:3], bytes([50, 100, 20]))
+        with self.assertRaises(bp.BridgeError) as caught:
+            bridge.upscale(2, 2, 3, 8, pixels, 2, model="no-such-model")
+        self.assertEqual(caught.exception.code, 6)
+        self.assertIn("no-such-model", caught.exception.message)
 
     def test_round_trips_in_one_process_with_progress(self):
         bridge = self.start()

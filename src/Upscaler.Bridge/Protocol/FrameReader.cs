@@ -75,7 +75,9 @@ internal sealed class FrameReader(Stream input)
         await ReadExactlyAsync(head, "UPSCALE header", cancellationToken);
         ulong pixelBytes = length - Wire.RequestHeaderSize;
         var parsed = RequestHeader.Parse(head);
-        string? problem = parsed.Problem;
+        string? problem = parsed.Problem, modelId = null;
+        if (problem is null && parsed.HasModelId)
+            (modelId, pixelBytes, problem) = await ReadModelIdAsync(pixelBytes, cancellationToken);
         if (problem is null && (ulong)parsed.PixelBytes != pixelBytes)
             problem = $"pixel data holds {pixelBytes} bytes, a {parsed.Width}x{parsed.Height} {parsed.Channels}-channel {parsed.Bits}-bit image needs {parsed.PixelBytes}";
         if (problem is not null)
@@ -86,7 +88,31 @@ internal sealed class FrameReader(Stream input)
 
         var pixels = await ReadPixelsAsync((int)pixelBytes, cancellationToken);
         var image = new PixelImage(parsed.Width, parsed.Height, (PixelLayout)parsed.Channels, parsed.Bits, pixels);
-        return new UpscaleFrame(parsed.RequestId, image, parsed.Options!);
+        return new UpscaleFrame(parsed.RequestId, image, parsed.Options! with { ModelId = modelId });
+    }
+
+    /// <summary>The model id block: u16 length (1 to 64), then UTF-8. Returns what is left of the payload for the pixels.</summary>
+    private async Task<(string? Id, ulong PixelBytes, string? Problem)> ReadModelIdAsync(ulong rest, CancellationToken cancellationToken)
+    {
+        if (rest < 2)
+            return (null, rest, "the UPSCALE flags announce a model id, but the frame ends before it");
+        var size = new byte[2];
+        await ReadExactlyAsync(size, "model id length", cancellationToken);
+        int length = BinaryPrimitives.ReadUInt16LittleEndian(size);
+        rest -= 2;
+        if (length is 0 or > Wire.MaxModelIdBytes || (ulong)length > rest)
+            return (null, rest, $"model id length {length} is out of range: 1 to {Wire.MaxModelIdBytes} bytes");
+        var bytes = new byte[length];
+        await ReadExactlyAsync(bytes, "model id", cancellationToken);
+        rest -= (ulong)length;
+        try
+        {
+            return (new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes), rest, null);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            return (null, rest, "the model id is not valid UTF-8");
+        }
     }
 
     /// <summary>

@@ -16,6 +16,8 @@ internal sealed record RequestHeader
     public int Bits { get; private init; }
     public long PixelBytes { get; private init; }
     public UpscaleOptions? Options { get; private init; }
+    /// <summary>Set by flag <see cref="Wire.ModelIdFlag"/>: a model id block follows this header, before the pixels.</summary>
+    public bool HasModelId { get; private init; }
     public string? Problem { get; private init; }
     public ErrorCode ProblemCode { get; private init; }
 
@@ -43,14 +45,15 @@ internal sealed record RequestHeader
             return Reject(ErrorCode.BadRequest, $"channel count {channels} is not 1 (gray), 2 (gray+alpha), 3 (RGB) or 4 (RGBA)");
         if (bits is not (8 or 16))
             return Reject(ErrorCode.BadRequest, $"bits per channel {bits} is not 8 or 16");
-        if (model > (int)ModelKind.Text)
-            return Reject(ErrorCode.BadRequest, $"unknown model code {model}: use 0 (general), 1 (face) or 2 (text)");
+        if (model > (int)ModelKind.Anime)
+            return Reject(ErrorCode.BadRequest, $"unknown model code {model}: use 0 (general), 1 (face), 2 (text), 3 (sharp) or 4 (anime)");
         if (device > (int)ComputeDevice.Gpu)
             return Reject(ErrorCode.BadRequest, $"unknown device code {device}: use 0 (auto), 1 (cpu) or 2 (gpu)");
         if (tile < -1)
             return Reject(ErrorCode.BadRequest, $"tile size {tile} is invalid: use -1 (auto), 0 (whole image) or 16 to 8192");
-        if (flags != 0)
-            return Reject(ErrorCode.BadRequest, $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines none");
+        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0 };
+        if ((flags & ~Wire.ModelIdFlag) != 0)
+            return Reject(ErrorCode.BadRequest, $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines only 0x{Wire.ModelIdFlag:x8} (model id)");
 
         long pixelBytes = (long)width * height * channels * (bits / 8);
         header = header with { Width = (int)width, Height = (int)height, Channels = channels, Bits = bits, PixelBytes = pixelBytes };

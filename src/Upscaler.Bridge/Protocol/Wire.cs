@@ -17,6 +17,12 @@ internal static class Wire
     /// <summary>Fixed part of an UPSCALE payload, before the pixels.</summary>
     public const int RequestHeaderSize = 40;
 
+    /// <summary>UPSCALE flag: a model id block (u16 length, then that many UTF-8 bytes) follows the request header.</summary>
+    public const uint ModelIdFlag = 1;
+
+    /// <summary>Longest model id, in UTF-8 bytes (ids are at most 64 ASCII characters).</summary>
+    public const int MaxModelIdBytes = 64;
+
     /// <summary>Fixed part of a RESULT payload, before the pixels.</summary>
     public const int ResultHeaderSize = 16;
 

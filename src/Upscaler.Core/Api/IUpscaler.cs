@@ -20,4 +20,13 @@ public interface IUpscaler
         UpscaleOptions options,
         IProgress<UpscaleProgress>? progress = null,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Measures the noise and compression of <paramref name="image"/> and suggests the denoise strength
+    /// for it (what "auto" means). Reads a sample of the image, so it is quick on any size.
+    /// </summary>
+    /// <param name="jpegQuality">The quality (1..100) of the JPEG file the image was decoded from, when known;
+    /// without it the compression is judged from the pixels' 8x8 block artefacts.</param>
+    /// <exception cref="InvalidOptionsException">the quality is outside 1..100.</exception>
+    DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null);
 }

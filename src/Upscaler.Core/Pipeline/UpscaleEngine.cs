@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Upscaler.Core.Analysis;
 using Upscaler.Core.Catalog;
 using Upscaler.Core.Faces;
 using Upscaler.Core.Imaging;
@@ -39,6 +40,12 @@ internal sealed class UpscaleEngine(
         var target = OutputSize.For(input.Width, input.Height, options.Scale);
         target.EnsureWithinLimits();
         return Task.Run(() => Upscale(input, options, target, progress, cancellationToken), cancellationToken);
+    }
+
+    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return DenoiseAdvisor.Suggest(image, jpegQuality);
     }
 
     private PixelImage Upscale(PixelImage input, UpscaleOptions options, OutputSize target, IProgress<UpscaleProgress>? progress, CancellationToken cancellationToken)

@@ -1,0 +1,419 @@
+"""Tests of the GPU training kit, run on the CPU (scripts/test.sh runs them with a Python that has
+torch, e.g. Debian's /usr/bin/python3):
+
+  * the parts against references: torch JPEG vs PIL's libjpeg, device MATLAB resize vs imresize,
+    the hand-written ONNX graph vs PyTorch, the ncnn reader vs a model written here, the face
+    alignment's landmarks, the batched degradations' invariants;
+  * end to end: `run.sh --smoke` (every job, sharp included) -> each returned ONNX file upscales a
+    real image through the engine's command line (UPSCALER_MODELS_DIR) and matches PyTorch ->
+    import.py decides on a copy of models/ that no smoke model beats the shipped ones and leaves
+    the manifest byte for byte as it was -> against a shipped model replaced by a broken one,
+    import.py ships the new one (fp32, fp16, fixture, manifest entry, card) and the engine runs it.
+"""
+import hashlib
+import io
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import unittest
+
+import numpy as np
+import torch
+from PIL import Image
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KIT = os.path.dirname(HERE)
+TRAINING = os.path.dirname(KIT)
+MODELS = os.path.dirname(TRAINING)
+ROOT = os.path.dirname(MODELS)
+for p in (KIT, TRAINING, os.path.join(MODELS, "eval")):
+    sys.path.insert(0, p)
+import compact_onnx             # noqa: E402
+import degrade                  # noqa: E402
+import face_align               # noqa: E402
+import ncnn_teacher             # noqa: E402
+import onnx_numpy               # noqa: E402
+import torch_jpeg               # noqa: E402
+from imresize import imresize   # noqa: E402
+from model import CompactSR, from_onnx   # noqa: E402
+
+CLI = os.path.join(ROOT, "src", "Upscaler.Cli", "bin", "Release", "net10.0", "upscaler.dll")
+SAMPLE = os.path.join(ROOT, "samples", "coffee.png")
+import bundle                   # noqa: E402
+TEACHER = os.path.join(bundle.TEACHER_DIR, bundle.TEACHER)
+torch.set_num_threads(1)
+
+
+def sample(h=128, w=128):
+    with Image.open(SAMPLE) as im:
+        return np.ascontiguousarray(np.asarray(im.convert("RGB"))[:h, :w])
+
+
+def psnr(a, b):
+    return 10 * np.log10(1 / np.mean((np.asarray(a, np.float64) - b) ** 2))
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def image_size(path):
+    with Image.open(path) as im:
+        return im.size
+
+
+class TorchJpegTest(unittest.TestCase):
+    def test_matches_pil(self):
+        img = sample(120, 136)                       # not a multiple of 16: edge replication
+        x = torch.from_numpy(img).permute(2, 0, 1)[None].float() / 255
+        for q in (45, 75, 95):
+            buf = io.BytesIO()
+            Image.fromarray(img).save(buf, format="JPEG", quality=q)
+            with Image.open(buf) as im:
+                ref = np.asarray(im.convert("RGB"), np.float64) / 255
+            ours = torch_jpeg.jpeg(x, torch.from_numpy(torch_jpeg.quant_tables([q])))[0].permute(1, 2, 0).numpy()
+            self.assertGreater(psnr(ours, ref), 40, f"quality {q}: ours vs libjpeg")
+            self.assertLess(abs(psnr(ours, img / 255) - psnr(ref, img / 255)), 0.3, f"quality {q}: loss differs")
+
+    def test_quality_tables(self):
+        t = torch_jpeg.quant_tables([50, 100, 10])
+        np.testing.assert_array_equal(t[0, 0], torch_jpeg.LUMA)          # quality 50 = the base table
+        self.assertTrue((t[1] == 1).all())                                # quality 100: all ones
+        self.assertEqual(t[2, 0, 0, 0], min(255, (16 * 500 + 50) // 100))
+
+
+class MatlabResizeTest(unittest.TestCase):
+    def test_equals_imresize(self):
+        img = sample(96, 80)
+        m = degrade.MatlabResize(torch.device("cpu"))
+        for s in (2, 4):
+            x = torch.from_numpy(img).permute(2, 0, 1)[None].float()
+            ours = torch.round(m(x, (96 // s, 80 // s))).clamp(0, 255).byte()[0].permute(1, 2, 0).numpy()
+            np.testing.assert_array_equal(ours, imresize(img, 1 / s))
+
+
+class CompactOnnxTest(unittest.TestCase):
+    def test_graph_equals_pytorch(self):
+        torch.manual_seed(0)
+        for s in (2, 4):
+            net = CompactSR(s, 16, 3).eval()
+            for q in net.parameters():
+                q.data.normal_(0, 0.1)
+            m = compact_onnx.build(net.state_dict(), s)
+            x = np.random.default_rng(s).random((1, 3, 13, 11), dtype=np.float32)
+            d = np.array([0.3], np.float32)
+            y = onnx_numpy.run(m, {"image": x, "denoise": d})["upscaled"]
+            with torch.no_grad():
+                ref = net(torch.from_numpy(x), torch.from_numpy(d)).numpy()
+            self.assertEqual(y.shape, (1, 3, 13 * s, 11 * s))
+            self.assertLess(np.abs(y - ref).max(), 1e-5)
+            back = from_onnx(m)                        # names and shapes survive the round trip
+            self.assertEqual((back.features, back.blocks, back.scale), (16, 3, s))
+
+
+class NcnnReaderTest(unittest.TestCase):
+    def _write(self, folder, w1, b1, slope, w2, b2):
+        """A 2-conv SRVGGNetCompact-like ncnn model: conv (fp16) -> PReLU -> conv (fp32) ->
+        PixelShuffle(2) + nearest x2 of the input."""
+        param = "\n".join([
+            "7767517", "8 9",
+            "Input in 0 1 data",
+            "Split sp 1 2 data d0 d1",
+            f"Convolution c1 1 1 d1 a 0=4 1=3 4=1 5=1 6={w1.size}",
+            "PReLU p1 1 1 a b 0=4",
+            f"Convolution c2 1 1 b c 0=12 1=3 4=1 5=1 6={w2.size}",
+            "PixelShuffle ps 1 1 c e 0=2",
+            "Interp up 1 1 d0 f 0=1 1=2.000000e+00 2=2.000000e+00",
+            "BinaryOp add 2 1 e f out 0=0"]) + "\n"
+        half = w1.astype("<f2").tobytes()
+        blob = (struct.pack("<I", 0x01306B47) + half + b"\0" * ((-len(half)) % 4) + b1.astype("<f4").tobytes()
+                + slope.astype("<f4").tobytes() + struct.pack("<I", 0) + w2.astype("<f4").tobytes()
+                + b2.astype("<f4").tobytes())
+        with open(os.path.join(folder, "m.param"), "w") as f:
+            f.write(param)
+        with open(os.path.join(folder, "m.bin"), "wb") as f:
+            f.write(blob)
+
+    def test_reads_what_it_runs(self):
+        rng = np.random.default_rng(0)
+        w1 = rng.normal(0, 0.2, (4, 3, 3, 3)).astype(np.float16).astype(np.float32)
+        b1, slope = rng.normal(0, 0.1, 4).astype(np.float32), rng.uniform(0, 0.3, 4).astype(np.float32)
+        w2, b2 = rng.normal(0, 0.2, (12, 4, 3, 3)).astype(np.float32), rng.normal(0, 0.1, 12).astype(np.float32)
+        with tempfile.TemporaryDirectory() as tmp:
+            self._write(tmp, w1, b1, slope, w2, b2)
+            net = ncnn_teacher.load_teacher(os.path.join(tmp, "m.param"), os.path.join(tmp, "m.bin"), torch.device("cpu"))
+            with open(os.path.join(tmp, "m.bin"), "ab") as f:
+                f.write(b"\0\0\0\0")
+            with self.assertRaises(ValueError):                         # a .bin that does not match
+                ncnn_teacher.NcnnNet(os.path.join(tmp, "m.param"), os.path.join(tmp, "m.bin"))
+        x = torch.rand(1, 3, 9, 7)
+        F = torch.nn.functional
+        ref = F.conv2d(x, torch.from_numpy(w1), torch.from_numpy(b1), padding=1)
+        ref = F.prelu(ref, torch.from_numpy(slope))
+        ref = F.pixel_shuffle(F.conv2d(ref, torch.from_numpy(w2), torch.from_numpy(b2), padding=1), 2)
+        ref = ref + F.interpolate(x, scale_factor=2, mode="nearest")
+        with torch.no_grad():
+            self.assertLess(float((net(x) - ref).abs().max()), 1e-5)
+
+    @unittest.skipUnless(os.path.exists(TEACHER + ".bin"), "upscayl's realesrgan-x4fast is not in /tmp/npm")
+    def test_real_teacher_upscales(self):
+        net = ncnn_teacher.load_teacher(TEACHER + ".param", TEACHER + ".bin", torch.device("cpu"))
+        hr = sample(64, 64)
+        lr = imresize(hr, 0.25)
+        with torch.no_grad():
+            y = net(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255)[0].clamp(0, 1).permute(1, 2, 0).numpy()
+        self.assertEqual(y.shape, (64, 64, 3))
+        self.assertGreater(psnr(y, hr / 255), 20)       # a wrong weight order gives noise (< 12 dB)
+
+    @unittest.skipUnless(os.path.exists(os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus.bin")),
+                         "upscayl's realesrgan-x4plus is not in /tmp/npm")
+    def test_rrdbnet_reads_too(self):
+        base = os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus")
+        net = ncnn_teacher.load_teacher(base + ".param", base + ".bin", torch.device("cpu"))
+        hr = sample(64, 64)
+        with torch.no_grad():
+            y = net(torch.from_numpy(imresize(hr, 0.25)).permute(2, 0, 1)[None].float() / 255)
+        self.assertEqual(tuple(y.shape), (1, 3, 64, 64))
+        self.assertGreater(psnr(y[0].clamp(0, 1).permute(1, 2, 0).numpy(), hr / 255), 20)
+
+
+class FaceAlignTest(unittest.TestCase):
+    def test_eyes_land_on_the_canonical_points(self):
+        img = np.zeros((300, 260, 3), np.uint8)
+        left, right = (90, 140), (170, 120)              # a tilted eye line
+        for x, y in (left, right):
+            img[y - 2:y + 3, x - 2:x + 3] = 255
+        size = 200
+        g = face_align.align(img, left, right, size)[..., 0].astype(float)
+        for (u, v) in (face_align.CANONICAL_LEFT, face_align.CANONICAL_RIGHT):
+            cx, cy = u * size, v * size
+            y0, x0 = int(cy) - 10, int(cx) - 10
+            win = g[y0:y0 + 21, x0:x0 + 21]
+            self.assertGreater(win.max(), 60, f"no eye near ({cx}, {cy})")
+            ys, xs = np.mgrid[y0:y0 + 21, x0:x0 + 21]
+            my, mx = (win * ys).sum() / win.sum(), (win * xs).sum() / win.sum()
+            self.assertLess(np.hypot(mx - cx, my - cy), 1.5, f"eye at ({mx:.1f}, {my:.1f}), want ({cx}, {cy})")
+
+
+class DegradeTest(unittest.TestCase):
+    def test_photo_and_text_batches(self):
+        dev = torch.device("cpu")
+        hr = torch.from_numpy(np.stack([sample(64, 64), sample(128, 128)[64:, 64:]])).permute(0, 3, 1, 2).float() / 255
+        hr = hr.repeat(4, 1, 1, 1)
+        rng = np.random.default_rng(3)
+        for deg in (degrade.PhotoDegrader(4, dev), degrade.TextDegrader(4, dev)):
+            lr, d = deg(hr, rng)
+            self.assertEqual(tuple(lr.shape), (8, 3, 16, 16))
+            self.assertTrue(((lr >= 0) & (lr <= 1)).all())
+            self.assertLess(float((lr * 255 - torch.round(lr * 255)).abs().max()), 1e-4)   # 8-bit values
+            self.assertTrue(((d >= 0) & (d <= 1)).all())
+        # clean pairs (d = 0) are exactly the MATLAB-bicubic downscale
+        lr, d = degrade.PhotoDegrader(4, dev, clean_share=1.0)(hr, rng)
+        self.assertTrue((d == 0).all())
+        ref = np.stack([imresize(h, 0.25) for h in (hr * 255).round().byte().permute(0, 2, 3, 1).numpy()])
+        np.testing.assert_array_equal((lr * 255).round().byte().permute(0, 2, 3, 1).numpy(), ref)
+
+
+class ResumeTest(unittest.TestCase):
+    def test_checkpoint_round_trip_and_shipped_fallback(self):
+        import jobs
+        import plan
+        import train_all
+        spec = plan.smoke_jobs()[0]
+        dev = torch.device("cpu")
+        a = jobs.Job(spec, 8, 2, dev)
+        with torch.no_grad():
+            for q in a.ema.parameters():
+                q.normal_(0, 0.1)
+        with tempfile.TemporaryDirectory() as tmp:
+            torch.save(a.checkpoint({"date": "d", "device": "cpu", "minutes": 1, "steps": 5, "init": "x"}),
+                       os.path.join(tmp, spec.id + ".pt"))
+            b = jobs.Job(spec, 8, 2, dev)
+            self.assertTrue(train_all.resume(b, tmp))
+            self.assertIn("resumed from", b.init_note)
+            self.assertEqual(len(b.history), 1)
+            for (k, x), y in zip(a.ema.state_dict().items(), b.model.state_dict().values()):
+                self.assertLess(float((x - y).abs().max()), 1e-3, k)           # fp16 storage
+            self.assertEqual(b.peak_lr, spec.lr * plan.RESUME_LR_FACTOR)
+            c = jobs.Job(spec, 48, 10, dev)           # no checkpoint: the shipped general-x4 fits 48x10
+            self.assertTrue(train_all.resume(c, os.path.join(tmp, "none")))
+            self.assertIn("shipped", c.init_note)
+            d = jobs.Job(spec, 8, 2, dev)             # neither: from scratch
+            self.assertFalse(train_all.resume(d, os.path.join(tmp, "none")))
+
+
+def _manifest_entry(path, model_id, kind, net):
+    return {"id": model_id, "kind": kind, "scale": net.scale, "file": os.path.basename(path),
+            "sha256": hashlib.sha256(read_bytes(path)).hexdigest(),
+            "input": {"name": "image", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+            "output": {"name": "upscaled", "layout": "NCHW", "channels": 3, "range": [0.0, 1.0]},
+            "denoise": {"input": "denoise", "shape": [1]},
+            "receptiveField": net.receptive_field, "features": net.widest_activation}
+
+
+def _engine_kinds():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("kit_import", os.path.join(KIT, "import.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.engine_kinds()
+
+
+@unittest.skipUnless(os.path.isdir("/work/shared/datasets/bench"), "the shared datasets are not on this machine")
+class SmokeRunTest(unittest.TestCase):
+    """run.sh --smoke once, then the engine and import.py on what it returned."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gpukit-test-")
+        cls.out = os.path.join(cls.tmp, "out")
+        t = time.time()
+        r = subprocess.run([os.path.join(KIT, "run.sh"), "--smoke"], env={**os.environ, "OUT": cls.out, "PYTHON": sys.executable},
+                           capture_output=True, text=True, timeout=400)
+        cls.seconds = time.time() - t
+        cls.log = r.stdout + r.stderr
+        cls.rc = r.returncode
+        print(f"smoke run: {cls.seconds:.0f} s", file=sys.stderr)
+        cls.onnx = {}
+        if cls.rc == 0:
+            dest = os.path.join(cls.tmp, "onnx")
+            for name in sorted(os.listdir(cls.out)):
+                if name.startswith("onnx-") and name.endswith(".tar"):
+                    with tarfile.open(os.path.join(cls.out, name)) as tf:
+                        tf.extractall(dest, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+            cls.onnx = {f[:-5]: os.path.join(dest, f) for f in os.listdir(dest)}
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_1_smoke_writes_every_model(self):
+        self.assertEqual(self.rc, 0, self.log[-3000:])
+        self.assertLess(self.seconds, 180, "the smoke run must stay under 3 minutes")
+        summary = read_json(os.path.join(self.out, "summary.json"))
+        import plan
+        want = {j.id for j in plan.JOBS}
+        self.assertEqual(set(summary["jobs"]), want)
+        self.assertEqual(set(self.onnx), want)
+        self.assertTrue(any("sharp" in k for k in self.onnx))
+        for mid, path in self.onnx.items():        # the smoke run's loose copies equal the archived ones
+            self.assertEqual(read_bytes(os.path.join(self.out, "onnx", mid + ".onnx")), read_bytes(path))
+        returned = [n for n in os.listdir(self.out) if os.path.isfile(os.path.join(self.out, n))]
+        self.assertLessEqual(len(returned), 8)             # what the device would return
+        for name in returned:
+            self.assertRegex(name, r"^[A-Za-z0-9._-]+$")
+            self.assertLess(os.path.getsize(os.path.join(self.out, name)), 16 * 2 ** 20)
+        for row in summary["jobs"].values():
+            self.assertGreater(row["steps"], 0)
+            for v in row["val"].values():
+                self.assertTrue(np.isfinite(v))
+
+    @unittest.skipUnless(os.path.exists(CLI), "the command line is not built (dotnet build src/Upscaler.Cli -c Release)")
+    def test_2_engine_runs_every_model(self):
+        self.assertEqual(self.rc, 0, self.log[-3000:])
+        kinds = _engine_kinds()
+        lr = sample(40, 48)
+        src = os.path.join(self.tmp, "in.png")
+        Image.fromarray(lr).save(src)
+        for mid, path in sorted(self.onnx.items()):
+            import onnx
+            net = from_onnx(onnx.load(path))
+            kind = mid.split("-")[0]
+            kind = kind if kind in kinds else "general"       # until the engine reads kind "sharp"
+            folder = os.path.join(self.tmp, "engine-" + mid)
+            os.makedirs(folder)
+            shutil.copy(path, folder)
+            with open(os.path.join(folder, "manifest.json"), "w") as f:
+                json.dump({"formatVersion": 1, "models": [_manifest_entry(os.path.join(folder, os.path.basename(path)),
+                                                                          mid, kind, net)]}, f)
+            dst = os.path.join(self.tmp, f"out-{mid}.png")
+            r = subprocess.run(["dotnet", CLI, src, "-o", dst, "--scale", str(net.scale), "--model", kind,
+                                "--denoise", "0", "--device", "cpu"],
+                               env={**os.environ, "UPSCALER_MODELS_DIR": folder}, capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, f"{mid}: {r.stderr}")
+            with Image.open(dst) as im:
+                out = np.asarray(im.convert("RGB"))
+            self.assertEqual(out.shape, (40 * net.scale, 48 * net.scale, 3), mid)
+            with torch.no_grad():
+                ref = net(torch.from_numpy(lr).permute(2, 0, 1)[None].float() / 255, torch.tensor([0.0]))
+            ref = np.clip(np.round(ref[0].permute(1, 2, 0).numpy() * 255), 0, 255)
+            m = (net.receptive_field + 1) * net.scale           # the engine mirrors borders, PyTorch zero-pads
+            diff = np.abs(out[m:-m, m:-m].astype(float) - ref[m:-m, m:-m]).max()
+            self.assertLessEqual(diff, 2, f"{mid}: engine vs PyTorch differ by {diff}/255 inside the border")
+
+    def _models_copy(self, name):
+        dst = os.path.join(self.tmp, name)
+        shutil.copytree(MODELS, dst, ignore=shutil.ignore_patterns("training", "work", "__pycache__", "cards"))
+        return dst
+
+    def _import(self, models_dir, *extra):
+        r = subprocess.run([sys.executable, os.path.join(KIT, "import.py"), self.out, "--quick", "--models-dir", models_dir,
+                            *extra], capture_output=True, text=True, timeout=900)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        return read_json(os.path.join(self.out, "import-report.json"))
+
+    def test_3_import_keeps_the_shipped_models(self):
+        self.assertEqual(self.rc, 0, self.log[-3000:])
+        repo_manifest = read_bytes(os.path.join(MODELS, "manifest.json"))
+        copy = self._models_copy("models-keep")
+        before = {f: read_bytes(os.path.join(copy, f)) for f in ("manifest.json", "README.md")}
+        report = self._import(copy)
+        self.assertEqual(len(report["models"]), 9)
+        for mid, r in report["models"].items():
+            self.assertFalse(r["beats_shipped"], f"{mid}: {r['why']}")
+        for f, b in before.items():
+            self.assertEqual(read_bytes(os.path.join(copy, f)), b, f"{f} changed")
+        self.assertEqual(read_bytes(os.path.join(MODELS, "manifest.json")), repo_manifest)
+
+    def test_4_import_ships_a_winner(self):
+        """Against a shipped general-x2 replaced by a broken one (constant +0.3 offset), the smoke
+        general-x2 wins: it is written with its fp16 copy, fixture, manifest entry and card, and the
+        engine runs the updated catalog."""
+        self.assertEqual(self.rc, 0, self.log[-3000:])
+        copy = self._models_copy("models-ship")
+        manifest = read_json(os.path.join(copy, "manifest.json"))
+        entry = next(m for m in manifest["models"] if m["id"] == "general-x2")
+        import onnx
+        broken = from_onnx(onnx.load(os.path.join(copy, entry["file"])))
+        with torch.no_grad():
+            broken.body[-1].bias.add_(0.3)
+        compact_onnx.save(broken, os.path.join(copy, entry["file"]))
+        entry["sha256"] = hashlib.sha256(read_bytes(os.path.join(copy, entry["file"]))).hexdigest()
+        with open(os.path.join(copy, "manifest.json"), "w") as f:
+            json.dump(manifest, f, indent=2)
+        report = self._import(copy, "--only", "general-x2")
+        r = report["models"]["general-x2"]
+        self.assertTrue(r["beats_shipped"], r["why"])
+        self.assertTrue(r.get("written"))
+        new = next(m for m in read_json(os.path.join(copy, "manifest.json"))["models"] if m["id"] == "general-x2")
+        shipped = os.path.join(copy, new["file"])
+        self.assertEqual(hashlib.sha256(read_bytes(shipped)).hexdigest(), new["sha256"])
+        self.assertEqual(read_bytes(shipped), read_bytes(self.onnx["general-x2"]))
+        self.assertTrue(os.path.exists(os.path.join(copy, new["fp16"]["file"])))
+        self.assertIn("CompactSR", new["architecture"])
+        fixture = read_json(os.path.join(copy, "reference", "general-x2.json"))
+        self.assertEqual(fixture["outputShape"][2], 2 * fixture["inputShape"][2])
+        self.assertIn(b"<!-- gpu-kit:general-x2 -->", read_bytes(os.path.join(copy, "README.md")))
+        if os.path.exists(CLI):
+            dst = os.path.join(self.tmp, "after-import.png")
+            Image.fromarray(sample(40, 48)).save(os.path.join(self.tmp, "in2.png"))
+            p = subprocess.run(["dotnet", CLI, os.path.join(self.tmp, "in2.png"), "-o", dst, "--scale", "2", "--device", "cpu"],
+                               env={**os.environ, "UPSCALER_MODELS_DIR": copy}, capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(image_size(dst), (96, 80))
+
+
+if __name__ == "__main__":
+    unittest.main()

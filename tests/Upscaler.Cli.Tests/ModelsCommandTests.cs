@@ -1,0 +1,124 @@
+using System.Text;
+using NetVips;
+
+namespace Upscaler.Cli.Tests;
+
+/// <summary><c>upscaler models</c>, <c>models add</c> and <c>models remove</c>, and <c>--model</c> taking an id.</summary>
+[TestFixture]
+[NonParallelizable] // Cli.UserModels is shared by in-process runs
+public class ModelsCommandTests : ScratchFolderTests
+{
+    private string _previous = "";
+
+    private string UserFolder => Dir.File("my-models");
+
+    [SetUp]
+    public void UseScratchUserFolder()
+    {
+        _previous = Cli.UserModels;
+        Cli.UserModels = UserFolder;
+    }
+
+    [TearDown]
+    public void RestoreUserFolder() => Cli.UserModels = _previous;
+
+    /// <summary>
+    /// A tiny ncnn model written by hand, as Upscayl users hold them: one 3x3 convolution to 12
+    /// channels and a pixel shuffle, x2. Its weights make every output pixel the input pixel it lies in.
+    /// </summary>
+    private (string Param, string Bin) NcnnNearestX2()
+    {
+        string param = Dir.File("nearest-x2.param"), bin = Dir.File("nearest-x2.bin");
+        File.WriteAllText(param, """
+            7767517
+            3 3
+            Input            data     0 1 data
+            Convolution      conv     1 1 data c 0=12 1=3 4=1 5=1 6=324
+            PixelShuffle     shuffle  1 1 c output 0=2
+            """);
+        using var stream = File.Create(bin);
+        using var writer = new BinaryWriter(stream);
+        writer.Write(0); // float32 weights tag
+        for (int o = 0; o < 12; o++)
+            for (int i = 0; i < 3; i++)
+                for (int k = 0; k < 9; k++)
+                    writer.Write(o / 4 == i && k == 4 ? 1f : 0f);
+        for (int o = 0; o < 12; o++)
+            writer.Write(0f); // bias
+        return (param, bin);
+    }
+
+    [Test]
+    public async Task An_ncnn_model_is_converted_added_listed_used_by_id_and_removed()
+    {
+        var (param, bin) = NcnnNearestX2();
+        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", param, bin, "--id", "nearest", "--kind", "anime", "--name", "nearest neighbour x2");
+        Assert.That(add.ExitCode, Is.Zero, add.ToString());
+        Assert.That(add.Output, Does.Contain("added nearest: anime x2").And.Contain("no denoise control"));
+
+        var list = await Cli.RunAsync(Cli.TestModels, "models");
+        Assert.That(list.Output, Does.Match(@"nearest\s+anime\s+x2\s+no\s+yours\s+nearest neighbour x2"));
+
+        string input = Dir.Png("in.png", 20, 14), output = Dir.File("out.png");
+        var run = await Cli.RunAsync(Cli.TestModels, input, "-o", output, "--scale", "2", "--model", "nearest", "--denoise", "0.4");
+        Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        Assert.That(run.Error, Does.Contain("nearest has no denoise control; --denoise is ignored"));
+        using (var upscaled = Image.NewFromFile(output))
+        using (var nearest = Image.NewFromFile(input).Resize(2, kernel: Enums.Kernel.Nearest))
+            Assert.That((upscaled - nearest).Abs().Max(), Is.LessThanOrEqualTo(1));
+
+        var remove = await Cli.RunAsync(Cli.TestModels, "models", "remove", "nearest");
+        Assert.That(remove.ExitCode, Is.Zero, remove.ToString());
+        Assert.That((await Cli.RunAsync(Cli.TestModels, "models")).Output, Does.Not.Match(@"(?m)^nearest\s"));
+        Assert.That(Directory.GetFiles(UserFolder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "manifest.json" }));
+    }
+
+    [Test]
+    public async Task An_onnx_model_can_be_added_with_its_value_range_and_channel_order()
+    {
+        string onnx = Path.Combine(Cli.TestModels, "test-x4.onnx");
+        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4", "--kind", "general", "--order", "bgr");
+        Assert.That(add.ExitCode, Is.Zero, add.ToString());
+        string manifest = File.ReadAllText(Path.Combine(UserFolder, "manifest.json"));
+        Assert.That(manifest, Does.Contain("\"order\": \"BGR\"").And.Contain("\"scale\": 4"));
+    }
+
+    [Test]
+    public async Task Files_that_are_not_models_or_are_cut_short_are_refused_with_nothing_registered()
+    {
+        var (param, bin) = NcnnNearestX2();
+        var truncated = Dir.File("cut.bin");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(bin)[..100]);
+        var notModel = Dir.Png("picture.png", 8, 8);
+
+        foreach (var files in new[] { new[] { notModel }, new[] { param, truncated }, new[] { Dir.File("missing.pth") } })
+        {
+            var add = await Cli.RunAsync(Cli.TestModels, ["models", "add", .. files]);
+            Assert.That(add.ExitCode, Is.EqualTo(1), add.ToString());
+            Assert.That(add.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), add.ToString());
+            Assert.That(Directory.Exists(UserFolder) ? Directory.GetFiles(UserFolder).Where(f => f.EndsWith(".onnx")) : [], Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Usage_problems_exit_2()
+    {
+        var (param, bin) = NcnnNearestX2();
+        var typo = await Cli.RunAsync(Cli.TestModels, "models", "add", param, bin, "--kindd", "sharp");
+        Assert.That(typo.ExitCode, Is.EqualTo(2), typo.ToString());
+        Assert.That(typo.Error, Does.Contain("did you mean --kind"));
+
+        var unknown = await Cli.RunAsync(Cli.TestModels, Dir.Png("in.png", 8, 8), "--model", "realesrgan-x9");
+        Assert.That(unknown.ExitCode, Is.EqualTo(2), unknown.ToString());
+        Assert.That(unknown.Error, Does.Contain("unknown model \"realesrgan-x9\"").And.Contain("test-x2"));
+        Assert.That(File.Exists(Dir.File("in_x4.png")), Is.False, "nothing was processed");
+    }
+
+    [Test]
+    public async Task Shipped_models_cannot_be_removed()
+    {
+        var remove = await Cli.RunAsync(Cli.TestModels, "models", "remove", "test-x2");
+        Assert.That(remove.ExitCode, Is.EqualTo(1));
+        Assert.That(remove.Error, Does.Contain("only models you added can be removed"));
+    }
+}
