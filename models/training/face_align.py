@@ -48,7 +48,7 @@ INPUT = 256
 SCORE_THRESHOLD = 0.75     # the npm package's own default (MediaPipe's 0.5 lets textures through in 256 px windows)
 IOU_THRESHOLD = 0.3        # MediaPipe's face detection graphs: weighted NMS at 0.3
 RAW_SCORE_LIMIT = 80.0
-WINDOW_OVERLAP = 96        # px at each level: a face up to ~96 px lies whole in some window
+WINDOW_OVERLAP = 64        # px at each level: a face up to 64 px lies whole in some window (larger: the next level)
 MIN_FACE_WIDTH = 18       # detections narrower than this (input px) are dropped
 CONTAINED_SHARE = 0.6     # a detection lying this much inside a better one is a part of that face
 

@@ -37,6 +37,8 @@ internal sealed class FakeUpscaler : IUpscaler
 
     /// <summary>A fixed, recognisable suggestion, so tests can see it travel through the protocol.</summary>
     public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0.35, 3.1, jpegQuality, 0.2);
+
+    public IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default) => [];
 }
 
 internal static class Servers

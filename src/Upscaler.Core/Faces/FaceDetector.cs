@@ -17,7 +17,7 @@ internal sealed class FaceDetector(DetectorSession session)
     // The npm package's own default. MediaPipe's 0.5 is for one letterboxed frame; 256 px windows of a large photo
     // show the detector many more face-like textures (at 0.5, 12 false faces beside the 3 real ones on sample1).
     public const double ScoreThreshold = 0.75;
-    public const int WindowOverlap = 96;
+    public const int WindowOverlap = 64;
     public const int MinFaceWidth = 18;
     private const int Size = DetectorSession.Size;
 

@@ -29,7 +29,7 @@ internal sealed class FaceRestorer(ModelCatalog catalog, SessionCache sessions, 
     {
         if (options.Faces == FaceMode.Off || options.FaceStrength <= 0 || chain.Any(m => m.Kind != ModelKind.General))
             return null;
-        var detector = FaceDetectorManifest.Read(catalog.Directory);
+        var detector = Detector(device);
         if (detector is null)
             return null;
         int needed = (int)Math.Ceiling(options.Scale - 1e-9);
@@ -39,11 +39,14 @@ internal sealed class FaceRestorer(ModelCatalog catalog, SessionCache sessions, 
             _logger.LogInformation("faces are upscaled by the general model: no face model reaches x{Scale} in one pass", needed);
             return null;
         }
-        var detectorSession = sessions.GetDetector(detector, device);
         var tile = tiles.Choose(model, device, options.TileSize);
         var session = sessions.Get(model, device, tile.Pinned ? tile.Edge : null);
-        return new FacePlan(new FaceDetector(detectorSession), session, tile.Edge, options.FaceStrength);
+        return new FacePlan(detector, session, tile.Edge, options.FaceStrength);
     }
+
+    /// <summary>The installed face detector on a resolved device, or null when none is installed.</summary>
+    public FaceDetector? Detector(ComputeDevice device) =>
+        FaceDetectorManifest.Read(catalog.Directory) is { } model ? new FaceDetector(sessions.GetDetector(model, device)) : null;
 
     /// <summary>The faces of the input and their canonical crops.</summary>
     public static IReadOnlyList<FaceCrop> Find(FacePlan plan, ImagePlanes colour, CancellationToken cancellationToken) =>

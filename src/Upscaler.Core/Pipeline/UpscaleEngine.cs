@@ -48,6 +48,17 @@ internal sealed class UpscaleEngine(
         return DenoiseAdvisor.Suggest(image, jpegQuality);
     }
 
+    public IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var detector = faces.Detector(devices.Resolve(device));
+        if (detector is null)
+            return [];
+        return detector.Detect(PixelImageReader.Colour(image), cancellationToken)
+            .Select(f => new DetectedFace(f.Score, f.Box.X0, f.Box.Y0, f.Box.X1, f.Box.Y1, f.LeftEye.X, f.LeftEye.Y, f.RightEye.X, f.RightEye.Y))
+            .ToList();
+    }
+
     private PixelImage Upscale(PixelImage input, UpscaleOptions options, OutputSize target, IProgress<UpscaleProgress>? progress, CancellationToken cancellationToken)
     {
         var (passes, facePlan) = PlanPasses(input, options);
