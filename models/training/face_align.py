@@ -464,3 +464,21 @@ def engine_crops(rgb, detector=None):
         t = align_face(face)
         out.append((face, t, warp(img, t, t.side)))
     return out
+
+
+if __name__ == "__main__":
+    # python3 face_align.py IMAGE... : the detections and crop transforms as JSON (the engine's tests
+    # compare theirs with this output: tests/FaceSet/python-detections.json)
+    import json
+    import sys
+    from PIL import Image
+    torch.set_num_threads(1)
+    det, out = Detector(), {}
+    for path in sys.argv[1:]:
+        rgb = np.asarray(Image.open(path).convert("RGB"))
+        out[os.path.basename(path)] = [
+            {"score": round(f.score, 4), "box": [round(v, 3) for v in f.box],
+             "eyes": [[round(float(v), 3) for v in f.keypoints[k]] for k in (0, 1)],
+             "crop": {k: round(float(v), 6) for k, v in vars(align_face(f)).items()}}
+            for f in det.detect(rgb)]
+    print(json.dumps(out, indent=1))

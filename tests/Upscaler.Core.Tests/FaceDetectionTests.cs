@@ -57,6 +57,35 @@ public class FaceDetectionTests
     /// <summary>Faces narrower than this are not counted either way: the detector is built for 24 px upwards.</summary>
     public const int MinFaceWidth = 24;
 
+    /// <summary>
+    /// The training recipe finds and aligns faces with its own copy of these rules (models/training/face_align.py,
+    /// PyTorch instead of ONNX Runtime); its output for two photos is kept in tests/FaceSet/python-detections.json.
+    /// </summary>
+    [TestCase("astronaut.jpg")]
+    [TestCase("camera.png")]
+    public void The_training_recipe_finds_and_aligns_the_same_faces(string file)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(FaceSet.Folder, "python-detections.json")));
+        var expected = json.RootElement.GetProperty(file).EnumerateArray().ToList();
+        var faces = Detect(FaceSet.Load(file));
+        Assert.That(faces, Has.Count.EqualTo(expected.Count));
+        for (int i = 0; i < faces.Count; i++)
+        {
+            var python = expected[i];
+            Assert.That(faces[i].Score, Is.EqualTo(python.GetProperty("score").GetDouble()).Within(0.05));
+            var eyes = python.GetProperty("eyes");
+            foreach (var (eye, k) in new[] { (faces[i].LeftEye, 0), (faces[i].RightEye, 1) })
+            {
+                Assert.That(eye.X, Is.EqualTo(eyes[k][0].GetDouble()).Within(2.0), "eye x");
+                Assert.That(eye.Y, Is.EqualTo(eyes[k][1].GetDouble()).Within(2.0), "eye y");
+            }
+            var crop = python.GetProperty("crop");
+            var aligned = FaceAlignment.For(faces[i]);
+            Assert.That(aligned.Side, Is.EqualTo(crop.GetProperty("side").GetDouble()).Within(2));
+            Assert.That(aligned.ToCrop.B == 0, Is.EqualTo(crop.GetProperty("b").GetDouble() == 0), "both snap, or both rotate");
+        }
+    }
+
     [Test, Explicit("prints the detections, for labelling")]
     public void Print_detections()
     {
