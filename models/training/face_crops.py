@@ -120,6 +120,14 @@ class AlignedPairSampler:
         ry0 = max(0, int(math.floor(min(q[1] for q in pts))) - m)
         rx1 = min(W, int(math.ceil(max(q[0] for q in pts))) + m)
         ry1 = min(H, int(math.ceil(max(q[1] for q in pts))) + m)
+        # a patch hanging over the image's edge leaves a thin region: widen it (the blurs need room)
+        least = min(24, W, H)
+        if rx1 - rx0 < least:
+            rx0 = min(max(0, rx0 - (least - (rx1 - rx0))), W - least)
+            rx1 = rx0 + least
+        if ry1 - ry0 < least:
+            ry0 = min(max(0, ry0 - (least - (ry1 - ry0))), H - least)
+            ry1 = ry0 + least
         region = np.ascontiguousarray(hr[ry0 * s:ry1 * s, rx0 * s:rx1 * s])
         if self.rng.random() < data.CLEAN_SHARE:
             d, lr = 0.0, data.to_tensor(data.clean_lr(region, s))

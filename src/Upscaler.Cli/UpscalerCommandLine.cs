@@ -33,6 +33,8 @@ internal sealed class UpscalerCommandLine
         DefaultValueFactory = _ => "general",
     };
     private readonly Option<double> _denoise = new("--denoise", "-d") { Description = "Denoise strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)", DefaultValueFactory = _ => 0.5 };
+    private readonly Option<string> _faces = new("--faces") { Description = "auto: find the faces and restore each with the face model (when one is installed for the scale); off: the general model only", DefaultValueFactory = _ => "auto" };
+    private readonly Option<double> _faceStrength = new("--face-strength") { Description = "How much of each restored face replaces the general result, from 0 (none) to 1", DefaultValueFactory = _ => 1.0 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
     private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
     private readonly Option<string?> _format = new("--format", "-f") { Description = $"Output format: {OutputFormats.Names} (default: from -o, else the input's)" };
@@ -51,6 +53,7 @@ internal sealed class UpscalerCommandLine
         _interactive = interactive;
         _modelsDirectory = modelsDirectory;
         _device.AcceptOnlyFromAmong("auto", "cpu", "gpu");
+        _faces.AcceptOnlyFromAmong("auto", "off");
         _format.AcceptOnlyFromAmong("png", "jpg", "jpeg", "webp", "tif", "tiff");
     }
 
@@ -85,7 +88,7 @@ internal sealed class UpscalerCommandLine
     {
         var root = new RootCommand("AI image upscaling on your CPU or GPU: seam-free enlargements from x1 to x8." + Examples)
         {
-            _inputs, _output, _outDir, _scale, _model, _denoise, _device, _tile, _format, _quality, _overwrite,
+            _inputs, _output, _outDir, _scale, _model, _denoise, _faces, _faceStrength, _device, _tile, _format, _quality, _overwrite,
         };
         root.SetAction((result, cancellationToken) => UpscaleAsync(result, cancellationToken));
 
@@ -212,6 +215,8 @@ internal sealed class UpscalerCommandLine
             Model = ParseModel(result.GetValue(_model)!).Kind,
             ModelId = ParseModel(result.GetValue(_model)!).Id,
             Denoise = result.GetValue(_denoise),
+            Faces = Enum.Parse<FaceMode>(result.GetValue(_faces)!, ignoreCase: true),
+            FaceStrength = result.GetValue(_faceStrength),
             Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
             TileSize = result.GetValue(_tile),
         };

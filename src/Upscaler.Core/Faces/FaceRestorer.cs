@@ -36,7 +36,7 @@ internal sealed class FaceRestorer(ModelCatalog catalog, SessionCache sessions, 
         var model = catalog.Models.Where(m => m.Kind == ModelKind.Face && m.Scale >= needed).OrderBy(m => m.Scale).FirstOrDefault();
         if (model is null)
         {
-            _logger.LogInformation("faces are upscaled by the general model: no face model reaches x{Scale} in one pass", needed);
+            _logger.LogDebug("faces are upscaled by the general model: no face model reaches x{Scale} in one pass", needed);
             return null;
         }
         var tile = tiles.Choose(model, device, options.TileSize);
