@@ -118,7 +118,7 @@ def check_registration(record):
     if record["menu_label"].replace("_", "") != "AI Upscale...":
         problems.append("menu label %r" % record["menu_label"])
     args = record["arguments"]
-    expected = {"scale": (1.0, 8.0), "denoise": (0.0, 1.0)}
+    expected = {"scale": (1.0, 8.0), "denoise": (0.0, 1.0), "face-strength": (0.0, 1.0)}
     for name, (low, high) in expected.items():
         if (args.get(name, {}).get("minimum"), args.get(name, {}).get("maximum")) != (low, high):
             problems.append("argument %s: %s, expected a double from %g to %g" % (name, args.get(name), low, high))

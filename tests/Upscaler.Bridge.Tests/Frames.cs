@@ -51,6 +51,15 @@ internal static class Frames
         return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 1), .. length, .. name, .. pixels]);
     }
 
+    /// <summary>An UPSCALE with flag 2 and the face block (u8 mode, f64 strength) between header and pixels.</summary>
+    public static byte[] UpscaleWithFaces(uint id, byte mode, double strength, int width, int height, int channels, int bits, byte[] pixels)
+    {
+        var block = new byte[9];
+        block[0] = mode;
+        BinaryPrimitives.WriteDoubleLittleEndian(block.AsSpan(1), strength);
+        return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 2), .. block, .. pixels]);
+    }
+
     public static byte[] Cancel(uint id)
     {
         var p = new byte[4];

@@ -106,6 +106,30 @@ public class ProtocolTests
         Assert.That(engine.LastOptions?.ModelId, Is.EqualTo("fake-x2"));
     }
 
+    [Test]
+    public async Task A_face_block_sets_face_mode_and_strength_and_without_it_faces_are_auto()
+    {
+        var engine = new FakeUpscaler();
+        var (exit, _) = await Servers.RunAsync(Frames.UpscaleWithFaces(5, 1, 0.25, 3, 2, 4, 8, Tiny), engine);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That((engine.LastOptions?.Faces, engine.LastOptions?.FaceStrength), Is.EqualTo((Upscaler.Core.FaceMode.Off, 0.25)));
+
+        var plain = new FakeUpscaler();
+        await Servers.RunAsync(Good(6), plain);
+        Assert.That((plain.LastOptions?.Faces, plain.LastOptions?.FaceStrength), Is.EqualTo((Upscaler.Core.FaceMode.Auto, 1.0)));
+    }
+
+    [TestCase(2, 0.5, "unknown face mode 2")]
+    [TestCase(0, 1.5, "face strength 1.5 is out of range")]
+    public async Task A_bad_face_block_is_rejected_and_the_stream_stays_in_sync(int mode, double strength, string says)
+    {
+        var (_, output) = await Servers.RunAsync([.. Frames.UpscaleWithFaces(5, (byte)mode, strength, 3, 2, 4, 8, Tiny), .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+        Assert.That((answers[0].Type, answers[0].RequestId), Is.EqualTo((Answer.Error, 5u)), answers[0].ToString());
+        Assert.That(answers[0].Message, Does.Contain(says));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
     [TestCase("", null, "model id length 0")]
     [TestCase("x", 65, "model id length 65")]
     [TestCase("bad", -1, "not valid UTF-8")]

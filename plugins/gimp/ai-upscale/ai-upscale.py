@@ -88,7 +88,8 @@ def run_bridge(layer, fmt, settings):
         with bridge_protocol.BridgeProcess(find_bridge()) as bridge:
             return bridge.upscale(layer.get_width(), layer.get_height(), fmt.channels, fmt.bits, pixels,
                                   settings['scale'], settings['model'], settings['denoise'], settings['device'],
-                                  on_progress=on_progress)
+                                  on_progress=on_progress, faces='auto' if settings['faces'] else 'off',
+                                  face_strength=settings['face-strength'])
     finally:
         Gimp.progress_end()
 
@@ -122,7 +123,7 @@ def upscale(image, layer, settings):
 
 
 def settings_from(config):
-    return {name: config.get_property(name) for name in ('scale', 'model', 'denoise', 'device')}
+    return {name: config.get_property(name) for name in ('scale', 'model', 'denoise', 'faces', 'face-strength', 'device')}
 
 
 def the_layer(image, drawables):
@@ -195,6 +196,11 @@ class AiUpscale(Gimp.PlugIn):
                                       'general', GObject.ParamFlags.READWRITE)
         procedure.add_double_argument('denoise', '_Denoise', 'Denoise strength, 0 (keep grain) to 1 (remove noise)',
                                       0.0, 1.0, 0.5, GObject.ParamFlags.READWRITE)
+        procedure.add_boolean_argument('faces', 'Restore _faces', 'Find faces and restore each with the face model '
+                                       '(general model only, when a face model is installed for the scale)',
+                                       True, GObject.ParamFlags.READWRITE)
+        procedure.add_double_argument('face-strength', 'Face stren_gth', 'How much of each restored face replaces '
+                                      'the general result, 0 to 1', 0.0, 1.0, 1.0, GObject.ParamFlags.READWRITE)
         procedure.add_choice_argument('device', 'De_vice', 'Where to run: auto, cpu or gpu',
                                       choice(('auto', 'Automatic (GPU if available)'), ('cpu', 'CPU'), ('gpu', 'GPU')),
                                       'auto', GObject.ParamFlags.READWRITE)

@@ -32,6 +32,9 @@ ANSWER_TYPES = (PROGRESS_FRAME, RESULT, ERROR, MODELS)
 MODELS_BY_NAME = {"general": 0, "face": 1, "text": 2, "sharp": 3, "anime": 4}
 # UPSCALE flag: a model id block (u16 length, UTF-8 id) follows the request header, before the pixels.
 FLAG_MODEL_ID = 0x1
+FLAG_FACES = 0x2
+FACE_BLOCK = struct.Struct("<Bd")   # mode (0 auto, 1 off), face strength 0..1
+FACE_MODES = {"auto": 0, "off": 1}
 MODEL_ID_LENGTH = struct.Struct("<H")
 MAX_MODEL_ID_BYTES = 64
 DEVICES_BY_NAME = {"auto": 0, "cpu": 1, "gpu": 2}
@@ -86,12 +89,14 @@ def pixel_bytes(width, height, channels, bits):
 
 
 def upscale_header(request_id, width, height, channels, bits, scale, model="general",
-                   denoise=0.5, device="auto", tile=TILE_AUTO, pixel_count=None):
+                   denoise=0.5, device="auto", tile=TILE_AUTO, pixel_count=None, faces=None, face_strength=1.0):
     """Frame header plus UPSCALE request header; the caller sends the pixels right after it.
 
     model is a kind (general, face, text, sharp, anime) or a model id from list_models(); an id
     travels in the model id block. Kept apart from the pixels so a large image is written to the pipe
-    as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one)."""
+    as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one).
+    faces ("auto" or "off") and face_strength travel in the face block; without faces the bridge
+    restores faces automatically at strength 1."""
     if device not in DEVICES_BY_NAME:
         raise ValueError("unknown device %r: use one of %s" % (device, ", ".join(DEVICES_BY_NAME)))
     model_id = b""
@@ -100,10 +105,16 @@ def upscale_header(request_id, width, height, channels, bits, scale, model="gene
         if not 1 <= len(model_id) <= MAX_MODEL_ID_BYTES:
             raise ValueError("model id %r is not 1 to %d bytes" % (model, MAX_MODEL_ID_BYTES))
         model_id = MODEL_ID_LENGTH.pack(len(model_id)) + model_id
+    face_block = b""
+    if faces is not None:
+        if faces not in FACE_MODES:
+            raise ValueError("unknown face mode %r: use auto or off" % (faces,))
+        face_block = FACE_BLOCK.pack(FACE_MODES[faces], float(face_strength))
     size = pixel_bytes(width, height, channels, bits) if pixel_count is None else pixel_count
+    flags = (FLAG_MODEL_ID if model_id else 0) | (FLAG_FACES if face_block else 0)
     body = REQUEST_HEADER.pack(request_id, width, height, channels, bits, MODELS_BY_NAME.get(model, 0),
                                DEVICES_BY_NAME[device], float(scale), float(denoise), int(tile),
-                               FLAG_MODEL_ID if model_id else 0) + model_id
+                               flags) + model_id + face_block
     return FRAME_HEADER.pack(MAGIC, VERSION, UPSCALE, len(body) + size) + body
 
 
@@ -276,7 +287,7 @@ class BridgeProcess:
                 raise decode_error(answer.payload)[1]
 
     def upscale(self, width, height, channels, bits, pixels, scale, model="general", denoise=0.5,
-                device="auto", tile=TILE_AUTO, on_progress=None):
+                device="auto", tile=TILE_AUTO, on_progress=None, faces=None, face_strength=1.0):
         """Upscales raw interleaved pixels; returns a Result or raises BridgeError / ProtocolError.
 
         on_progress(done, total) is called for every PROGRESS frame; when it returns False the request
@@ -286,7 +297,8 @@ class BridgeProcess:
                              % (len(pixels), width, height, channels, bits))
         request_id = self.next_id
         self.next_id += 1
-        header = upscale_header(request_id, width, height, channels, bits, scale, model, denoise, device, tile)
+        header = upscale_header(request_id, width, height, channels, bits, scale, model, denoise, device, tile,
+                                faces=faces, face_strength=face_strength)
         self._send(header, pixels)
         cancel_sent = False
         while True:

@@ -18,6 +18,8 @@ internal sealed record RequestHeader
     public UpscaleOptions? Options { get; private init; }
     /// <summary>Set by flag <see cref="Wire.ModelIdFlag"/>: a model id block follows this header, before the pixels.</summary>
     public bool HasModelId { get; private init; }
+    /// <summary>Set by flag <see cref="Wire.FacesFlag"/>: a face block follows (after the model id block, if any).</summary>
+    public bool HasFaces { get; private init; }
     public string? Problem { get; private init; }
     public ErrorCode ProblemCode { get; private init; }
 
@@ -51,9 +53,10 @@ internal sealed record RequestHeader
             return Reject(ErrorCode.BadRequest, $"unknown device code {device}: use 0 (auto), 1 (cpu) or 2 (gpu)");
         if (tile < -1)
             return Reject(ErrorCode.BadRequest, $"tile size {tile} is invalid: use -1 (auto), 0 (whole image) or 16 to 8192");
-        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0 };
-        if ((flags & ~Wire.ModelIdFlag) != 0)
-            return Reject(ErrorCode.BadRequest, $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines only 0x{Wire.ModelIdFlag:x8} (model id)");
+        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0, HasFaces = (flags & Wire.FacesFlag) != 0 };
+        if ((flags & ~(Wire.ModelIdFlag | Wire.FacesFlag)) != 0)
+            return Reject(ErrorCode.BadRequest,
+                $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines only 0x{Wire.ModelIdFlag:x8} (model id) and 0x{Wire.FacesFlag:x8} (faces)");
 
         long pixelBytes = (long)width * height * channels * (bits / 8);
         header = header with { Width = (int)width, Height = (int)height, Channels = channels, Bits = bits, PixelBytes = pixelBytes };

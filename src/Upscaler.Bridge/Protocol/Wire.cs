@@ -20,6 +20,14 @@ internal static class Wire
     /// <summary>UPSCALE flag: a model id block (u16 length, then that many UTF-8 bytes) follows the request header.</summary>
     public const uint ModelIdFlag = 1;
 
+    /// <summary>
+    /// UPSCALE flag: a face block (9 bytes: u8 mode, 0 auto or 1 off; f64 face strength 0..1) follows the
+    /// request header, after the model id block when both are sent. Without it faces are auto at strength 1.
+    /// </summary>
+    public const uint FacesFlag = 2;
+
+    public const int FaceBlockSize = 9;
+
     /// <summary>Longest model id, in UTF-8 bytes (ids are at most 64 ASCII characters).</summary>
     public const int MaxModelIdBytes = 64;
 
