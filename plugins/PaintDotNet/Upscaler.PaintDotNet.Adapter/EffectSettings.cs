@@ -27,10 +27,11 @@ public enum DeviceChoice
 }
 
 /// <summary>
-/// The effect's four properties as plain values, and how they map to engine options.
+/// The effect's properties as plain values, and how they map to engine options.
 /// Paint.NET hands them over as boxed property values; the effect unboxes them into this record.
 /// </summary>
-public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int DenoisePercent, DeviceChoice Device)
+public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int DenoisePercent, DeviceChoice Device,
+    bool RestoreFaces = true, int FaceStrengthPercent = 100)
 {
     public const int MinDenoisePercent = 0;
     public const int MaxDenoisePercent = 100;
@@ -53,6 +54,8 @@ public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int De
     {
         if (DenoisePercent is < MinDenoisePercent or > MaxDenoisePercent)
             throw new InvalidOptionsException($"denoise {DenoisePercent} % is out of range: use 0 to 100 %");
+        if (FaceStrengthPercent is < 0 or > 100)
+            throw new InvalidOptionsException($"face strength {FaceStrengthPercent} % is out of range: use 0 to 100 %");
         var options = new UpscaleOptions
         {
             Scale = Factor,
@@ -64,6 +67,8 @@ public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int De
                 _ => throw new InvalidOptionsException($"unknown model choice {Model}"),
             },
             Denoise = DenoisePercent / 100.0,
+            Faces = RestoreFaces ? FaceMode.Auto : FaceMode.Off,
+            FaceStrength = FaceStrengthPercent / 100.0,
             Device = Device switch
             {
                 DeviceChoice.Auto => ComputeDevice.Auto,

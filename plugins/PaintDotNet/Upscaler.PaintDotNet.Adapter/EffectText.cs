@@ -8,6 +8,8 @@ public static class EffectText
     public const string ModelLabel = "Model";
     public const string DenoiseLabel = "Denoise (%)";
     public const string DeviceLabel = "Device";
+    public const string FacesLabel = "Restore faces (general model)";
+    public const string FaceStrengthLabel = "Face strength (%)";
 
     public static string ScaleName(ScaleChoice scale) => $"{(int)scale}×";
 

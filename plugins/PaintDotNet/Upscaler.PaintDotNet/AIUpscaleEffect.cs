@@ -36,6 +36,8 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         Model,
         Denoise,
         Device,
+        Faces,
+        FaceStrength,
     }
 
     protected override PropertyCollection OnCreatePropertyCollection()
@@ -47,6 +49,8 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
             ChoiceProperty(PropertyNames.Model, Enum.GetValues<ModelChoice>(), defaults.Model),
             new Int32Property(PropertyNames.Denoise, defaults.DenoisePercent, EffectSettings.MinDenoisePercent, EffectSettings.MaxDenoisePercent),
             ChoiceProperty(PropertyNames.Device, Enum.GetValues<DeviceChoice>(), defaults.Device),
+            new BooleanProperty(PropertyNames.Faces, defaults.RestoreFaces),
+            new Int32Property(PropertyNames.FaceStrength, defaults.FaceStrengthPercent, 0, 100),
         });
     }
 
@@ -57,6 +61,9 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         ui.SetPropertyControlValue(PropertyNames.Model, ControlInfoPropertyNames.DisplayName, EffectText.ModelLabel);
         ui.SetPropertyControlValue(PropertyNames.Denoise, ControlInfoPropertyNames.DisplayName, EffectText.DenoiseLabel);
         ui.SetPropertyControlValue(PropertyNames.Device, ControlInfoPropertyNames.DisplayName, EffectText.DeviceLabel);
+        ui.SetPropertyControlValue(PropertyNames.Faces, ControlInfoPropertyNames.DisplayName, "");
+        ui.SetPropertyControlValue(PropertyNames.Faces, ControlInfoPropertyNames.Description, EffectText.FacesLabel);
+        ui.SetPropertyControlValue(PropertyNames.FaceStrength, ControlInfoPropertyNames.DisplayName, EffectText.FaceStrengthLabel);
         PropertyControlInfo scale = ui.FindControlForPropertyName(PropertyNames.Scale)!;
         foreach (var value in Enum.GetValues<ScaleChoice>())
             scale.SetValueDisplayName(value, EffectText.ScaleName(value));
@@ -91,7 +98,9 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
             (ScaleChoice)newToken!.GetProperty<StaticListChoiceProperty>(PropertyNames.Scale)!.Value,
             (ModelChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Model)!.Value,
             newToken.GetProperty<Int32Property>(PropertyNames.Denoise)!.Value,
-            (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value);
+            (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value,
+            newToken.GetProperty<BooleanProperty>(PropertyNames.Faces)!.Value,
+            newToken.GetProperty<Int32Property>(PropertyNames.FaceStrength)!.Value);
         try
         {
             _result = Cache.GetOrCompute(CopySource(), settings, (source, s) => CancellationPolling.Run(
