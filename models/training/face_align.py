@@ -42,13 +42,14 @@ import torch
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DETECTOR = os.path.join(HERE, "..", "faces", "blazeface-back-256.onnx")
+DETECTOR = os.path.join(HERE, "..", "faces", "blazeface-back.onnx")
 
 INPUT = 256
 SCORE_THRESHOLD = 0.75     # the npm package's own default (MediaPipe's 0.5 lets textures through in 256 px windows)
 IOU_THRESHOLD = 0.3        # MediaPipe's face detection graphs: weighted NMS at 0.3
 RAW_SCORE_LIMIT = 80.0
 WINDOW_OVERLAP = 64        # px at each level: a face up to 64 px lies whole in some window (larger: the next level)
+MAX_WINDOW = 256           # levels over 256 px are cut into windows of up to this (the CPU's fastest, FaceDetector.cs)
 MIN_FACE_WIDTH = 18       # detections narrower than this (input px) are dropped
 CONTAINED_SHARE = 0.6     # a detection lying this much inside a better one is a part of that face
 
@@ -110,6 +111,11 @@ class _OnnxNet(torch.nn.Module):
                 y = torch.zeros(shape, dtype=x.dtype, device=x.device)
             elif op == "Concat":
                 y = torch.cat(a, dim=at["axis"])
+            elif op == "Pad":        # constant zero padding; pads = [begins..., ends...] per axis
+                p = [int(v) for v in a[1].tolist()]
+                n = len(p) // 2
+                assert at.get("mode", b"constant") == b"constant" and len(a) == 2
+                y = F.pad(a[0], [v for k in reversed(range(n)) for v in (p[k], p[k + n])])
             elif op == "Reshape":
                 shape = [int(v) for v in a[1].tolist()]
                 shape[0] = x.shape[0]
@@ -120,28 +126,27 @@ class _OnnxNet(torch.nn.Module):
         return [env[o] for o in self.outputs]
 
 
-def anchors():
-    """896 anchor centres (x, y) in [0, 1]: 16x16 cells x 2, then 8x8 cells x 6."""
+def anchors(height=INPUT, width=INPUT):
+    """Anchor centres (x, y) in window px: 2 per 16 px cell, then 6 per 32 px cell (896 for 256x256)."""
     out = []
-    for cells, per in ((16, 2), (8, 6)):
-        for y in range(cells):
-            for x in range(cells):
-                out += [((x + 0.5) / cells, (y + 0.5) / cells)] * per
+    for stride, per in ((16, 2), (32, 6)):
+        for y in range(height // stride):
+            for x in range(width // stride):
+                out += [((x + 0.5) * stride, (y + 0.5) * stride)] * per
     return np.array(out, dtype=np.float32)
 
 
-ANCHORS = anchors()
-
-
-def decode(scores, boxes):
-    """(896,) raw scores and (896, 16) raw boxes -> list of (score, box[4] cx cy w h, kp[6,2]) in [0,1] window units."""
+def decode(scores, boxes, height=INPUT, width=INPUT):
+    """Raw scores (N,) and boxes (N, 16) of a window -> list of (score, box[4] cx cy w h, kp[6,2]) in window px:
+    anchor + raw offset (MediaPipe divides by 256 and multiplies back)."""
+    anc = anchors(height, width)
     s = 1 / (1 + np.exp(-np.clip(scores, -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
     keep = np.nonzero(s >= SCORE_THRESHOLD)[0]
     out = []
     for i in keep:
-        r = boxes[i] / INPUT
-        c = ANCHORS[i] + r[0:2]
-        kp = ANCHORS[i][None] + r[4:16].reshape(6, 2)
+        r = boxes[i].astype(np.float64)
+        c = anc[i] + r[0:2]
+        kp = anc[i][None] + r[4:16].reshape(6, 2)
         out.append((float(s[i]), np.array([c[0], c[1], r[2], r[3]], np.float64), kp.astype(np.float64)))
     return out
 
@@ -181,13 +186,18 @@ def _inter(a, b):
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
-def window_starts(length):
+def window_side(length):
+    """256 for short sides, else the side rounded up to 32, at most MAX_WINDOW (FaceDetector.WindowSide)."""
+    return INPUT if length <= INPUT else min(MAX_WINDOW, (length + 31) // 32 * 32)
+
+
+def window_starts(length, window=INPUT):
     """Window origins along one axis of a level: 0, stride, ..., and one flush with the end."""
-    if length <= INPUT:
+    if length <= window:
         return [0]
-    stride = INPUT - WINDOW_OVERLAP
-    starts = list(range(0, length - INPUT, stride))
-    return starts + [length - INPUT]
+    stride = window - WINDOW_OVERLAP
+    starts = list(range(0, length - window, stride))
+    return starts + [length - window]
 
 
 def halve(img):
@@ -203,12 +213,12 @@ class Detector:
 
     @torch.no_grad()
     def run_windows(self, windows):
-        """windows: N x 256 x 256 x 3 float32 in [-1, 1] -> list of decoded detections per window."""
+        """windows: N x H x W x 3 float32 in [-1, 1] (H, W multiples of 32) -> decoded detections per window."""
         x = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
         s1, s2, b1, b2 = [t.cpu().numpy() for t in self.net(x)]
         scores = np.concatenate([s1[..., 0], s2[..., 0]], axis=1)
         boxes = np.concatenate([b1, b2], axis=1)
-        return [decode(scores[i], boxes[i]) for i in range(len(windows))]
+        return [decode(scores[i], boxes[i], x.shape[1], x.shape[2]) for i in range(len(windows))]
 
     def detect(self, rgb):
         """Faces in an H x W x 3 uint8 (or float 0..1) image, in image pixels, best first."""
@@ -217,17 +227,18 @@ class Detector:
         f = 1.0
         while True:
             lh, lw = level.shape[:2]
+            wh, ww = window_side(lh), window_side(lw)
             # a level smaller than a window is padded (bottom/right) with mid-gray (0 in [-1, 1])
-            canvas = np.zeros((max(lh, INPUT), max(lw, INPUT), 3), np.float32)
+            canvas = np.zeros((max(lh, wh), max(lw, ww), 3), np.float32)
             canvas[:lh, :lw] = level * 2 - 1
             wins, origins = [], []
-            for y0 in window_starts(lh):
-                for x0 in window_starts(lw):
-                    wins.append(canvas[y0:y0 + INPUT, x0:x0 + INPUT])
+            for y0 in window_starts(lh, wh):
+                for x0 in window_starts(lw, ww):
+                    wins.append(canvas[y0:y0 + wh, x0:x0 + ww])
                     origins.append((x0, y0))
             for (x0, y0), dets in zip(origins, self.run_windows(np.stack(wins))):
                 for score, (cx, cy, w, h), kp in dets:
-                    px = lambda u, o: (o + u * INPUT) * f
+                    px = lambda u, o: (o + u) * f
                     box = (px(cx - w / 2, x0), px(cy - h / 2, y0), px(cx + w / 2, x0), px(cy + h / 2, y0))
                     if (box[2] - box[0]) < MIN_FACE_WIDTH:
                         continue

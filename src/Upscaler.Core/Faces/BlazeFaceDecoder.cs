@@ -1,27 +1,27 @@
 namespace Upscaler.Core.Faces;
 
 /// <summary>
-/// Turns the raw outputs of BlazeFace's 256x256 "back" model into detections, by MediaPipe's rules for
-/// it (SsdAnchorsCalculator with strides 16, 32, 32, 32 and fixed anchor size; TensorsToDetections with
-/// all scales 256): 896 anchors at cell centres, 16x16 cells x 2 then 8x8 cells x 6; a box or keypoint is
-/// its anchor plus raw / 256, in window units; the score is the sigmoid of the raw score clipped to ±80.
+/// Turns the raw outputs of BlazeFace's "back" model into detections, by MediaPipe's rules for it
+/// (SsdAnchorsCalculator with strides 16, 32, 32, 32 and fixed anchor size; TensorsToDetections with all
+/// scales equal to the 256 px input): anchors at cell centres, 2 per 16 px cell then 6 per 32 px cell (896
+/// for 256x256); a box centre or keypoint is its anchor plus the raw offset, and a box's size the raw
+/// size, in the window's pixels (MediaPipe divides by 256 and multiplies back); the score is the sigmoid
+/// of the raw score clipped to ±80. The network is fully convolutional, so the same rules hold for any
+/// window size that is a multiple of 32.
 /// </summary>
 internal static class BlazeFaceDecoder
 {
-    public const int InputSize = 256;
     private const float RawScoreLimit = 80f;
 
-    /// <summary>The anchor centres (x, y) in window units, in the model's output order.</summary>
-    public static readonly (float X, float Y)[] Anchors = CreateAnchors();
-
-    private static (float X, float Y)[] CreateAnchors()
+    /// <summary>The anchor centres (x, y) in a window's pixels, in the model's output order.</summary>
+    public static (float X, float Y)[] Anchors(int height, int width)
     {
-        var anchors = new List<(float X, float Y)>(896);
-        foreach (var (cells, perCell) in new[] { (16, 2), (8, 6) })
-            for (int y = 0; y < cells; y++)
-                for (int x = 0; x < cells; x++)
+        var anchors = new List<(float X, float Y)>(Inference.DetectorSession.AnchorCount(height, width));
+        foreach (var (stride, perCell) in new[] { (16, 2), (32, 6) })
+            for (int y = 0; y < height / stride; y++)
+                for (int x = 0; x < width / stride; x++)
                     for (int k = 0; k < perCell; k++)
-                        anchors.Add(((x + 0.5f) / cells, (y + 0.5f) / cells));
+                        anchors.Add(((x + 0.5f) * stride, (y + 0.5f) * stride));
         return anchors.ToArray();
     }
 
@@ -29,26 +29,25 @@ internal static class BlazeFaceDecoder
 
     /// <summary>
     /// The detections of one window scoring at least <paramref name="threshold"/>, mapped to image pixels:
-    /// a window unit u is (<paramref name="originX"/> + u·256)·<paramref name="factor"/> (the window's origin
-    /// in its pyramid level, and the level's input pixels per pixel).
+    /// a window pixel coordinate u is (<paramref name="originX"/> + u)·<paramref name="factor"/> (the window's
+    /// origin in its pyramid level, and the level's input pixels per pixel).
     /// </summary>
-    public static void Decode(ReadOnlySpan<float> scores, ReadOnlySpan<float> boxes, double threshold,
+    public static void Decode(ReadOnlySpan<float> scores, ReadOnlySpan<float> boxes, (float X, float Y)[] anchors, double threshold,
         double originX, double originY, double factor, List<FaceDetection> into)
     {
-        for (int i = 0; i < Anchors.Length; i++)
+        for (int i = 0; i < anchors.Length; i++)
         {
             double score = Score(scores[i]);
             if (score < threshold)
                 continue;
             var raw = boxes.Slice(i * 16, 16);
-            var (ax, ay) = Anchors[i];
-            double X(double u) => (originX + u * InputSize) * factor;
-            double Y(double v) => (originY + v * InputSize) * factor;
-            double cx = ax + raw[0] / (double)InputSize, cy = ay + raw[1] / (double)InputSize;
-            double w = raw[2] / (double)InputSize, h = raw[3] / (double)InputSize;
+            var (ax, ay) = anchors[i];
+            double X(double u) => (originX + u) * factor;
+            double Y(double v) => (originY + v) * factor;
+            double cx = ax + raw[0], cy = ay + raw[1], w = raw[2], h = raw[3];
             var keypoints = new Point2[FaceDetection.KeypointCount];
             for (int k = 0; k < keypoints.Length; k++)
-                keypoints[k] = new Point2(X(ax + raw[4 + 2 * k] / (double)InputSize), Y(ay + raw[5 + 2 * k] / (double)InputSize));
+                keypoints[k] = new Point2(X(ax + raw[4 + 2 * k]), Y(ay + raw[5 + 2 * k]));
             into.Add(new FaceDetection(score, new FaceBox(X(cx - w / 2), Y(cy - h / 2), X(cx + w / 2), Y(cy + h / 2)), keypoints));
         }
     }

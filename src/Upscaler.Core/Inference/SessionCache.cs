@@ -64,9 +64,6 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
                 return cached;
             ModelFileVerifier.Verify(detector.Id, detector.File);
             using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
-            // The converted detector carries two unused constants, and ONNX Runtime warns about them on the
-            // console at every load; the file stays byte for byte as published, so the warning is muted.
-            options.LogSeverityLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
             var session = DetectorSession.Open(detector, device, options);
             _detectors[(detector.Id, device)] = session;
             return session;
