@@ -64,6 +64,16 @@ class EncodingTests(unittest.TestCase):
         self.assertEqual(by_id[16 + 40:], struct.pack("<H", 17) + b"realesrgan-x4plus")
         self.assertEqual(struct.unpack_from("<Q", by_id, 8)[0], 40 + 2 + 17 + 3, "the frame length counts the id block")
 
+    def test_faces_travel_in_the_face_block_after_the_model_id_block(self):
+        plain = bp.upscale_header(1, 1, 1, 3, 8, 2)
+        self.assertEqual(len(plain), 16 + 40, "without faces there is no face block (the bridge's default: auto)")
+        both = bp.upscale_header(1, 1, 1, 3, 8, 2, model="x2", faces="off", face_strength=0.25)
+        self.assertEqual(struct.unpack_from("<I", both, 16 + 36)[0], bp.FLAG_MODEL_ID | bp.FLAG_FACES)
+        self.assertEqual(both[16 + 40 + 4:], struct.pack("<Bd", 1, 0.25))
+        self.assertEqual(struct.unpack_from("<Q", both, 8)[0], 40 + 4 + 9 + 3)
+        with self.assertRaisesRegex(ValueError, "unknown face mode 'on'"):
+            bp.upscale_header(1, 1, 1, 3, 8, 2, faces="on")
+
     def test_bad_model_id_or_device_is_refused_before_sending(self):
         with self.assertRaisesRegex(ValueError, "1 to 64 bytes"):
             bp.upscale_header(1, 1, 1, 3, 8, 2, model="x" * 65)
@@ -209,6 +219,16 @@ class RealBridgeTests(unittest.TestCase):
             bridge.upscale(2, 2, 3, 8, pixels, 2, model="no-such-model")
         self.assertEqual(caught.exception.code, 6)
         self.assertIn("no-such-model", caught.exception.message)
+
+    def test_the_bridge_takes_the_face_block(self):
+        bridge = self.start()
+        pixels = bytes((i * 5) % 256 for i in range(bp.pixel_bytes(6, 4, 3, 8)))
+        plain = bridge.upscale(6, 4, 3, 8, pixels, 2, "general", 0.2, "cpu")
+        off = bridge.upscale(6, 4, 3, 8, pixels, 2, "general", 0.2, "cpu", faces="off", face_strength=0.5)
+        self.assertEqual(off.pixels, plain.pixels, "no faces in the picture: the same pixels either way")
+        with self.assertRaises(bp.BridgeError) as caught:
+            bridge.upscale(6, 4, 3, 8, pixels, 2, faces="auto", face_strength=1.5)
+        self.assertIn("face strength 1.5", caught.exception.message)
 
     def test_round_trips_in_one_process_with_progress(self):
         bridge = self.start()
