@@ -63,7 +63,7 @@ public class ProtocolTests
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)5, -1, 0u, 3, "unknown model code 5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -5, 0u, 3, "tile size -5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, 7, 0u, 5, "tile size 7")]
-    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 2u, 3, "unknown request flags")]
+    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 4u, 3, "unknown request flags")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 9.0, (byte)0, -1, 0u, 5, "scale 9 is out of range")]
     [TestCase(3u, 2u, (byte)4, (byte)8, double.NaN, (byte)0, -1, 0u, 5, "scale NaN")]
     [TestCase(40000u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 0u, 4, "over the limit")]

@@ -147,4 +147,19 @@ public class FaceRestorationTests
         Assert.That(changed, Is.GreaterThan(1000), "the face was restored");
         Assert.That(halfSum / fullSum, Is.InRange(0.35, 0.65), "strength 0.5 moves half the way");
     }
+
+    [Test]
+    public async Task The_pinned_tile_shapes_that_GPUs_run_restore_the_same_faces()
+    {
+        // GPU sessions are pinned to one tile shape (DirectML compiles per shape); a face crop smaller or
+        // larger than the tile must come out as with free shapes. Checked on the CPU with the same pinning.
+        var pinned = Engines.Create(Engines.ShippedModels, s => s.FixedTileShapesOnCpu = true);
+        var input = FaceSet.Load("astronaut.jpg", 2);
+        var options = new UpscaleOptions { Scale = 2, Denoise = 0, TileSize = 64 };
+        var free = await Engine.Value.UpscaleAsync(input, options);
+        var fixedShapes = await pinned.UpscaleAsync(input, options);
+        var off = await Engine.Value.UpscaleAsync(input, options with { Faces = FaceMode.Off });
+        Assert.That(free.Data, Is.Not.EqualTo(off.Data), "a face was restored");
+        Assert.That(TestImages.MaxDifference(free, fixedShapes), Is.LessThanOrEqualTo(1.0 / 255));
+    }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Upscaler.Core.Imaging;
 
 namespace Upscaler.Core.Faces;
@@ -92,7 +91,7 @@ internal static class FacePaste
             for (int c = 0; c < channels; c++)
             {
                 double g = general[c * n + i];
-                Write(output, x0 + i % w, y0 + i / w, c, g + strength * mask[i] * (fresh[c * n + i] - g));
+                PixelImageWriter.WriteSample(output, x0 + i % w, y0 + i / w, c, (float)(g + strength * mask[i] * (fresh[c * n + i] - g)));
             }
         }
     }
@@ -122,15 +121,4 @@ internal static class FacePaste
     }
 
     private static double Read(PixelImage image, int x, int y, int channel) => image.GetSample(x, y, channel) / (double)image.MaxValue;
-
-    private static void Write(PixelImage image, int x, int y, int channel, double value)
-    {
-        int max = image.MaxValue;
-        int q = value <= 0 ? 0 : value >= 1 ? max : (int)(value * max + 0.5);
-        long sample = ((long)y * image.Width + x) * image.Channels + channel;
-        if (image.BitDepth == 8)
-            image.Data[sample] = (byte)q;
-        else
-            BinaryPrimitives.WriteUInt16LittleEndian(image.Data.AsSpan((int)(sample * 2), 2), (ushort)q);
-    }
 }

@@ -49,10 +49,16 @@ internal sealed class FaceRestorer(ModelCatalog catalog, SessionCache sessions, 
         FaceDetectorManifest.Read(catalog.Directory) is { } model ? new FaceDetector(sessions.GetDetector(model, device)) : null;
 
     /// <summary>The faces of the input and their canonical crops.</summary>
-    public static IReadOnlyList<FaceCrop> Find(FacePlan plan, ImagePlanes colour, CancellationToken cancellationToken) =>
-        plan.Detector.Detect(colour, cancellationToken)
-            .Select(face => FaceAlignment.For(face) is var aligned ? new FaceCrop(face, aligned, AlignedCrop.Cut(colour, aligned)) : null!)
-            .ToList();
+    public static IReadOnlyList<FaceCrop> Find(FacePlan plan, ImagePlanes colour, CancellationToken cancellationToken)
+    {
+        var crops = new List<FaceCrop>();
+        foreach (var face in plan.Detector.Detect(colour, cancellationToken))
+        {
+            var aligned = FaceAlignment.For(face);
+            crops.Add(new FaceCrop(face, aligned, AlignedCrop.Cut(colour, aligned)));
+        }
+        return crops;
+    }
 
     /// <summary>Upscales each crop with the face model and pastes it over <paramref name="output"/>.</summary>
     public void Restore(FacePlan plan, IReadOnlyList<FaceCrop> faces, PixelImage output, int inputWidth, int inputHeight, float denoise,

@@ -63,6 +63,10 @@ internal sealed class PixelImageWriter : IPlaneWriter
             Store(target, pixel * channels + channels - 1, value);
     }
 
+    /// <summary>Writes one sample, a value in [0, 1] (clamped), rounded to the image's bit depth.</summary>
+    public static void WriteSample(PixelImage target, int x, int y, int channel, float value) =>
+        Store(target, ((long)y * target.Width + x) * target.Channels + channel, Quantize(value, target.MaxValue));
+
     private static int Quantize(float v, float max) =>
         v <= 0f ? 0 : v >= 1f ? (int)max : (int)(v * max + 0.5f);
 
