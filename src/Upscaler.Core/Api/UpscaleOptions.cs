@@ -72,6 +72,19 @@ public sealed record UpscaleOptions
     /// <summary>How much of the restored face replaces the general result, 0 (none, as off) to 1 (all of it inside the face).</summary>
     public double FaceStrength { get; init; } = 1.0;
 
+    /// <summary>
+    /// The options with the model a user named: a kind (general, face, text, sharp, anime; any letter case)
+    /// or else a model id (see <see cref="IUpscaler.Models"/>). The one rule for every front end's model text.
+    /// </summary>
+    public UpscaleOptions WithModel(string kindOrId)
+    {
+        string value = (kindOrId ?? "").Trim();
+        foreach (var kind in Enum.GetValues<ModelKind>())
+            if (value.Equals(kind.ToString(), StringComparison.OrdinalIgnoreCase))
+                return this with { Model = kind, ModelId = null };
+        return this with { Model = ModelKind.General, ModelId = value };
+    }
+
     /// <summary>Throws <see cref="InvalidOptionsException"/> naming the first value out of range.</summary>
     public void Validate()
     {
