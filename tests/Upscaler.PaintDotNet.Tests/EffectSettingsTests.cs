@@ -97,6 +97,7 @@ public class EffectSettingsTests
         Assert.That(EffectText.Help, Does.Contain("Image › Resize").And.Contain("Effects › Photo › AI Upscale").And.Contain("Nearest Neighbor"));
         Assert.That(EffectText.ScaleName(ScaleChoice.X3), Is.EqualTo("3×"));
         Assert.That(EffectText.Help, Does.Contain("Automatic").And.Contain("upscaler models add").And.Contain("no denoise control"));
+        Assert.That(EffectText.Help, Does.Contain("Restore faces").And.Contain("Face strength"));
     }
 }
 
