@@ -296,7 +296,7 @@ class AiUpscale(Gimp.PlugIn):
                                       'Denoise strength, 0 (keep grain) to 1 (remove noise and JPEG artifacts); '
                                       '-1 = automatic (measured in the layer, with the JPEG file\'s quality as a hint)',
                                       -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
-        procedure.add_boolean_argument('faces', 'Re_store faces', 'Find faces and restore each with the face model '
+        procedure.add_boolean_argument('faces', 'R_estore faces', 'Find faces and restore each with the face model '
                                        '(general model only, when a face model is installed for the scale)',
                                        True, GObject.ParamFlags.READWRITE)
         procedure.add_double_argument('face-strength', 'Face stren_gth', 'How much of each restored face replaces '
