@@ -11,4 +11,5 @@ internal sealed record BatchSettings(
     OutputFormat? Format,
     int? Quality,
     bool Overwrite,
-    UpscaleOptions Options);
+    UpscaleOptions Options,
+    bool Timings = false);
