@@ -12,6 +12,10 @@ internal static class Engine
     public static string ModelsDirectory => Path.Combine(AppContext.BaseDirectory, "models");
 
     public static IUpscaler Create(string? userModels = null, Action<UpscalerSettings>? configure = null) =>
+        Services(userModels, configure).GetRequiredService<IUpscaler>();
+
+    /// <summary>The engine's services, for commands that measure its parts (its internals are visible to this tool).</summary>
+    public static ServiceProvider Services(string? userModels = null, Action<UpscalerSettings>? configure = null) =>
         new ServiceCollection()
             .AddUpscaler(s =>
             {
@@ -19,8 +23,7 @@ internal static class Engine
                 s.UserModelsDirectory = userModels;
                 configure?.Invoke(s);
             })
-            .BuildServiceProvider()
-            .GetRequiredService<IUpscaler>();
+            .BuildServiceProvider();
 
     /// <summary>The folder a model's paths (<see cref="ModelInfo.File"/>) are relative to.</summary>
     public static string ManifestDirectory(ModelInfo model, string? userModels) => model.Origin switch
