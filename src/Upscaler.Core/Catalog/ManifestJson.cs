@@ -20,6 +20,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
     [JsonPropertyName("fp16")] public FileRefJson? Fp16 { get; set; }
     [JsonPropertyName("int8")] public FileRefJson? Int8 { get; set; }
+    [JsonPropertyName("int8Avx2")] public FileRefJson? Int8Avx2 { get; set; }
     [JsonPropertyName("input")] public TensorJson? Input { get; set; }
     [JsonPropertyName("output")] public TensorJson? Output { get; set; }
     [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }
