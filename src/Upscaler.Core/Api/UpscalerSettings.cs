@@ -20,6 +20,14 @@ public sealed class UpscalerSettings
     public long TileMemoryBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>
+    /// The same for models tiled with cross-faded overlaps (large receptive fields, e.g. Real-ESRGAN
+    /// x4plus), on the CPU: their tiles compute the overlap twice, which below ~1 GB per tile costs more
+    /// than the memory saved (x4plus needs ~12 KB per input pixel: 1.5 GiB holds a 350 px window with its
+    /// 48 px overlaps). An image whose whole pass fits is not tiled at all.
+    /// </summary>
+    public long BlendedTileMemoryBudgetBytes { get; set; } = 3L << 29;
+
+    /// <summary>
     /// Run a model's int8 copy on the CPU when its manifest entry has one for this processor's int8
     /// arithmetic: <c>int8</c> where it has int8 dot products (VNNI, Arm dot product; about 2.3x faster),
     /// <c>int8Avx2</c> on AVX2 processors without them; each loses at most 0.05 dB on the model card's

@@ -28,6 +28,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("overlap")] public int? Overlap { get; set; }
     [JsonPropertyName("features")] public int? Features { get; set; }
     [JsonPropertyName("flopsPerPixel")] public double? FlopsPerPixel { get; set; }
+    [JsonPropertyName("memoryPerPixel")] public double? MemoryPerPixel { get; set; }
     [JsonPropertyName("description")] public string? Description { get; set; }
     [JsonPropertyName("architecture")] public string? Architecture { get; set; }
     [JsonPropertyName("licence")] public string? Licence { get; set; }

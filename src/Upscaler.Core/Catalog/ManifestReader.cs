@@ -103,7 +103,8 @@ internal sealed class ManifestReader
             e.Description ?? "",
             _origin, e.Architecture, e.Licence, e.Source,
             Statistics(index, id, e),
-            FileRef(index, id, e.Int8Avx2));
+            FileRef(index, id, e.Int8Avx2),
+            e.MemoryPerPixel is double memory and > 0 ? memory : null);
     }
 
     private ModelStatistics? Statistics(int index, string id, ManifestEntryJson e)

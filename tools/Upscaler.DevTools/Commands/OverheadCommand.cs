@@ -83,7 +83,7 @@ internal sealed class OverheadCommand : IDevCommand
         var settings = releasing.GetRequiredService<UpscalerSettings>();
         var model = releasing.GetRequiredService<ModelCatalog>().GetById(id);
         var file = int8 ? model.Int8 ?? throw new ModelCatalogException($"{id} has no int8 copy") : model.Float32;
-        var choice = releasing.GetRequiredService<TileSizer>().Choose(model, ComputeDevice.Cpu, tileSize);
+        var choice = releasing.GetRequiredService<TileSizer>().Choose(model, ComputeDevice.Cpu, tileSize, width, height);
         var grid = TileGrid.Create(width, height, choice.Edge);
         int margin = model.Tiling.Margin, s = model.Scale;
 
@@ -93,10 +93,17 @@ internal sealed class OverheadCommand : IDevCommand
         whole.Gather(planes, 0, 0);
         var padded = new TileTensor(model, width + 2 * margin, height + 2 * margin);
         padded.Gather(planes, -margin, -margin);
+        // The windows the pass feeds ONNX Runtime: exact tiles mirror their margin past the image's borders,
+        // cross-faded ones stay inside the image (BlendedTiledPass).
+        bool blended = model.Tiling.Blended;
+        int windowW = blended ? Math.Min(grid.WindowWidth + 2 * margin, width) : grid.WindowWidth + 2 * margin;
+        int windowH = blended ? Math.Min(grid.WindowHeight + 2 * margin, height) : grid.WindowHeight + 2 * margin;
+        int OriginX(Tile t) => blended ? Math.Clamp(t.WindowX - margin, 0, width - windowW) : t.WindowX - margin;
+        int OriginY(Tile t) => blended ? Math.Clamp(t.WindowY - margin, 0, height - windowH) : t.WindowY - margin;
         var windows = grid.Tiles.Select(t =>
         {
-            var w = new TileTensor(model, grid.WindowWidth + 2 * margin, grid.WindowHeight + 2 * margin);
-            w.Gather(planes, t.WindowX - margin, t.WindowY - margin);
+            var w = new TileTensor(model, windowW, windowH);
+            w.Gather(planes, OriginX(t), OriginY(t));
             return w;
         }).ToList();
 
@@ -134,12 +141,12 @@ internal sealed class OverheadCommand : IDevCommand
             var colour = PixelImageReader.Colour(input);
             var target = PixelImage.Create(width * s, height * s, input.Layout, input.BitDepth);
             var writer = PixelImageWriter.Colour(target);
-            var tensor = new TileTensor(model, grid.WindowWidth + 2 * margin, grid.WindowHeight + 2 * margin);
+            var tensor = new TileTensor(model, windowW, windowH);
             int outW = tensor.Width * s, outH = tensor.Height * s;
             foreach (var t in grid.Tiles)
             {
-                tensor.Gather(colour, t.WindowX - margin, t.WindowY - margin);
-                var keep = tensor.OutputLayout((t.X - t.WindowX + margin) * s, (t.Y - t.WindowY + margin) * s, outW, outH);
+                tensor.Gather(colour, OriginX(t), OriginY(t));
+                var keep = tensor.OutputLayout((t.X - OriginX(t)) * s, (t.Y - OriginY(t)) * s, outW, outH);
                 writer.Write(t.X * s, t.Y * s, t.Width * s, t.Height * s, tensor.Output(fakeOutput), keep);
             }
             return clock.Elapsed.TotalSeconds;
@@ -148,11 +155,11 @@ internal sealed class OverheadCommand : IDevCommand
         var variants = new List<(string Name, Func<Task<double>> Run)>
         {
             ("ONNX Runtime alone, whole image", () => Task.FromResult(Ort(whole))),
-            ($"ONNX Runtime alone, whole image + {margin} px mirrored margin", () => Task.FromResult(Ort(padded))),
+            ($"ONNX Runtime alone, whole image + {margin} px mirrored margin{(blended ? " (not what cross-faded passes do)" : "")}", () => Task.FromResult(Ort(padded))),
             ($"ONNX Runtime alone, the engine's {grid.Tiles.Count} tile windows ({windows[0].Width}x{windows[0].Height})", () => Task.FromResult(windows.Sum(Ort))),
             ("engine's pixel copies alone (read, gather, write 8-bit)", () => Task.FromResult(Copies())),
-            ($"engine, {choice.Edge} px tiles, arena released after the pass", () => EngineRun(engineReleasing, options8)),
-            ($"engine, {choice.Edge} px tiles, arena kept", () => EngineRun(engineKeeping, options8)),
+            ("engine, these tiles, arena released after the pass", () => EngineRun(engineReleasing, options8)),
+            ("engine, these tiles, arena kept", () => EngineRun(engineKeeping, options8)),
             ("engine, whole image, arena released after the pass", () => EngineRun(engineReleasing, options8 with { TileSize = 0 })),
             ("engine, whole image, arena kept", () => EngineRun(engineKeeping, options8 with { TileSize = 0 })),
         };
@@ -165,7 +172,7 @@ internal sealed class OverheadCommand : IDevCommand
                 best[v] = Math.Min(best[v], await variants[v].Run());
 
         output.WriteLine();
-        output.WriteLine($"## {id} ({Path.GetFileName(file.Path)}), {width}x{height}, automatic tiles {choice.Edge} px ({grid.Tiles.Count} tiles)");
+        output.WriteLine($"## {id} ({Path.GetFileName(file.Path)}), {width}x{height}, {(tileSize is null ? "automatic" : "chosen")} tiles {(choice.Edge == 0 ? "whole image" : $"{choice.Edge} px")} ({grid.Tiles.Count} tiles of {windowW}x{windowH} windows, {(blended ? $"cross-faded over {margin} px" : $"exact, {margin} px margin")}; {TileSizer.BytesPerPixel(model) * (long)windowW * windowH / 1e9:0.00} GB estimated per window)");
         output.WriteLine();
         output.WriteLine("| what runs | best (s) | vs ONNX Runtime alone |");
         output.WriteLine("| --- | --- | --- |");
