@@ -18,8 +18,9 @@ Set5/Set14 PSNR-Y at denoise 0 (MATLAB-bicubic LR, shaved borders) and, with --v
 the validation split at every strength, clean and degraded.
 
 Before measuring, a check: on one random tile the int8 copy under `-cpu Nehalem` (SSE
-kernels, exact) must equal the native result bit for bit, and under Haswell differ, which
-shows the emulated run really took the saturating kernels (and the native one did not).
+kernels, exact) must equal the native result (to float rounding, 1e-5, where a copy keeps
+float convolutions), and under Haswell it differs for 8-bit weights, which shows the
+emulated run really took the saturating kernels (and the native one did not).
 """
 import argparse
 import json
@@ -100,7 +101,9 @@ def kernel_check(int8_path):
     avx2 = float(np.abs(out["native"] - out["avx2 (Haswell)"]).max())
     result = {"max_diff_native_vs_sse": sse, "max_diff_native_vs_avx2": avx2}
     print("kernel check", os.path.basename(int8_path), json.dumps(result), flush=True)
-    if sse != 0.0:
+    # Float convolutions left in a copy (--float-first/--float-last) round differently per instruction
+    # set by an ulp or so; the int8 ones must agree to that.
+    if sse > 1e-5:
         sys.exit("the native int8 run differs from the exact SSE kernels: is this processor without VNNI?")
     return result
 
