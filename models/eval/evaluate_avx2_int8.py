@@ -152,6 +152,12 @@ def main():
     for path in a.onnx[1:]:
         entry = {"kernel_check": kernel_check(path)}
         for where, cpu in (("native (VNNI)", None), ("emulated AVX2 (Haswell)", HASWELL)):
+            if cpu and entry["kernel_check"]["max_diff_native_vs_avx2"] == 0.0:
+                # Bit-identical on the check tile (7-bit weights cannot saturate): the AVX2 kernels compute
+                # what the native ones did, so the native numbers stand for them (an emulated run takes an hour).
+                entry[where] = dict(entry["native (VNNI)"], same_as_native=True)
+                print(path, where, "bit-identical to the native run on the check tile: its numbers stand", flush=True)
+                continue
             runner = PipeRunner(path, cpu, scale)
             entry[where] = measure(runner, scale, a.validation, val_images)
             runner.close()
