@@ -45,11 +45,14 @@ count_unittest() {
     failed=$((failed + bad))
 }
 
-# --- GIMP plug-in: frame code unit tests (python3 unittest, against the bridge built above) ---
-echo "== GIMP plug-in frame code (Python unittest)"
+# --- GIMP plug-in: frame code, dialog logic and JPEG quality unit tests (python3 unittest, against
+# the bridge built above; Debian's python3 where there is one, whose Pillow writes the JPEG test files) ---
+echo "== GIMP plug-in frame code and dialog logic (Python unittest)"
 pylog=$(mktemp)
+plugin_python=python3
+[ -x /usr/bin/python3 ] && plugin_python=/usr/bin/python3
 UPSCALER_TEST_BRIDGE="$PWD/src/Upscaler.Bridge/bin/Release/net10.0/upscaler-bridge" \
-    python3 -m unittest discover -s plugins/gimp/tests -v 2>&1 | tee "$pylog" || status=1
+    "$plugin_python" -m unittest discover -s plugins/gimp/tests -v 2>&1 | tee "$pylog" || status=1
 count_unittest "$pylog" "GIMP plug-in"
 rm -f "$pylog"
 

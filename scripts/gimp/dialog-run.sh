@@ -1,12 +1,16 @@
 #!/bin/sh
 # Runs inside the GIMP root: opens the plug-in's dialog (run mode INTERACTIVE) on a virtual X
 # server, presses Return on it as a user accepting it would, and lets dialog_batch.py record what
-# the call did. Usage: dialog-run.sh WORK_DIR   (WORK_DIR holds dialog_batch.py and the profile)
+# the call did. Usage: dialog-run.sh WORK_DIR [IMAGE [USER_MODELS_DIR]]
+# (WORK_DIR holds dialog_batch.py, the profile and IMAGE, default rgba8.png)
 work=$1
+image=${2:-rgba8.png}
+user_models=${3:-$work/user-models}
 cd "$work" || exit 1
 Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp >xvfb.log 2>&1 &
 xvfb=$!
-export DISPLAY=:77 HOME="$work" GIMP3_DIRECTORY="$work/profile" UPSCALER_E2E_WORK="$work"
+export DISPLAY=:77 HOME="$work" GIMP3_DIRECTORY="$work/profile" UPSCALER_E2E_WORK="$work" \
+    UPSCALER_E2E_IMAGE="$image" UPSCALER_USER_MODELS_DIR="$user_models"
 sleep 1
 (
     for _ in $(seq 1 150); do

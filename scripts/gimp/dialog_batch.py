@@ -11,7 +11,7 @@ from gi.repository import Gimp, Gio
 work = os.environ['UPSCALER_E2E_WORK']
 record = {}
 try:
-    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(os.path.join(work, 'rgba8.png')))
+    image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(os.path.join(work, os.environ['UPSCALER_E2E_IMAGE'])))
     procedure = Gimp.get_pdb().lookup_procedure('python-fu-ai-upscale')
     config = procedure.create_config()
     config.set_property('run-mode', Gimp.RunMode.INTERACTIVE)

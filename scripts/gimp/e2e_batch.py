@@ -37,6 +37,9 @@ def run_case(case):
     record = {'name': case['name']}
     image = Gimp.file_load(Gimp.RunMode.NONINTERACTIVE, Gio.File.new_for_path(case['input']))
     layer = image.get_layers()[0]
+    if case.get('decoded'):
+        # The pixels GIMP decoded (its JPEG decoder may round differently from libvips'), for the host to compare.
+        Gimp.file_save(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(case['decoded']), None)
     if case.get('pad'):
         # A canvas larger than the layer, which then sits at an offset: both must scale consistently.
         image.resize(image.get_width() + 4, image.get_height() + 2, 1, 1)
@@ -74,6 +77,8 @@ def registration():
         entry = {'type': spec.value_type.name}
         if hasattr(spec, 'minimum'):
             entry.update(minimum=spec.minimum, maximum=spec.maximum, default=spec.get_default_value())
+        if spec.value_type.name == 'gchararray':
+            entry['default'] = spec.get_default_value()
         if isinstance(spec, Gimp.ParamChoice) or 'Choice' in type(spec).__name__:
             entry['choices'] = list(Gimp.param_spec_choice_get_choice(spec).list_nicks())
             entry['default'] = Gimp.param_spec_choice_get_default(spec)

@@ -3,10 +3,15 @@
 the GIMP root, the published bridge and the command line).
 
 It installs the plug-in with its bridge into a clean GIMP profile inside the root, makes test PNGs
-(RGBA 8-bit, RGB 16-bit, RGBA 16-bit), and has GIMP call python-fu-ai-upscale at x2 and x4 for every
-model kind. Kinds the bridge reports as installed must succeed with the canvas, layers and pixels
-right (pixels equal to the command line's output for the same settings); kinds not installed must
-fail with a clear GIMP error. A last run without a bridge checks that message too.
+(RGBA 8-bit, RGB 16-bit, RGBA 16-bit) and a JPEG, registers a model of the user's own (the command
+line's "models add", into a per-user models folder GIMP's bridge sees too), and has GIMP call
+python-fu-ai-upscale at x2 and x4 for every model kind, by model id, for the user's model, and with
+automatic denoise. Kinds the bridge reports as installed must succeed with the canvas, layers and
+pixels right (pixels equal to the command line's output for the same settings, automatic denoise
+included, which takes the JPEG's quality from GIMP's jpeg-settings parasite); kinds not installed must
+fail with a clear GIMP error. A run without a bridge checks that message too, and the dialog is opened
+and accepted on a virtual display: with the last values, and with automatic denoise, whose choice
+the plug-in then reports.
 Prints one line per check and ends with "gimp e2e: N passed, N failed".
 """
 
@@ -28,6 +33,9 @@ import png_pixels  # noqa: E402
 KINDS = ("general", "face", "text")
 SCALES = (2.0, 4.0)
 IN_ROOT = "/tmp/upscaler-e2e"  # the work folder, as GIMP sees it inside the root
+USER_MODEL = "e2e-gain"  # registered by the command line into the per-user folder below
+USER_MODELS_IN_ROOT = IN_ROOT + "/user-models"
+AUTO = -1.0  # the PDB argument's automatic denoise
 
 
 def output_size(width, height, scale):
@@ -68,10 +76,34 @@ def make_inputs(folder):
     return images
 
 
-def installed_kinds(bridge):
-    with bridge_protocol.BridgeProcess(bridge, echo_stderr=False) as process:
+def installed_kinds(bridge, env):
+    with bridge_protocol.BridgeProcess(bridge, env=env, echo_stderr=False) as process:
         answer = process.list_models()
     return sorted({m["kind"] for m in answer["models"]}), answer
+
+
+def cli_env(work):
+    """The command line sees the same per-user models folder as GIMP's bridge (never the real user's)."""
+    return dict(os.environ, UPSCALER_USER_MODELS_DIR=os.path.join(work, "user-models"))
+
+
+def register_user_model(cli, work):
+    """A model of the user's own: the tests' channel-gain network (BGR, 0..255, no denoise input)."""
+    onnx = os.path.join(repo, "tests", "TestModels", "foreign", "gain-x2.onnx")
+    run = subprocess.run([cli, "models", "add", onnx, "--id", USER_MODEL, "--kind", "anime", "--order", "bgr",
+                          "--range", "0-255", "--name", "channel gains (e2e test model)"],
+                         capture_output=True, text=True, env=cli_env(work))
+    return [] if run.returncode == 0 else ["upscaler models add failed (exit %d): %s" % (run.returncode, run.stderr.strip())]
+
+
+def make_jpeg(cli, work, source):
+    """A JPEG of quality 40 (libvips, through the command line at x1), for automatic denoise."""
+    path = os.path.join(work, "photo.jpg")
+    run = subprocess.run([cli, source, "-o", path, "--scale", "1", "--quality", "40", "--denoise", "0", "--overwrite"],
+                         capture_output=True, text=True, env=cli_env(work))
+    if run.returncode != 0:
+        raise RuntimeError("the command line could not write the JPEG input: %s" % run.stderr.strip())
+    return path
 
 
 def install_plugin(profile, bridge_dir):
@@ -85,7 +117,7 @@ def install_plugin(profile, bridge_dir):
 def run_gimp(root, work, plan_name, extra_env):
     """One gimp-console batch run over a plan file; returns (results, seconds)."""
     env = ["HOME=%s" % IN_ROOT, "GIMP3_DIRECTORY=%s/profile" % IN_ROOT,
-           "UPSCALER_E2E_PLAN=%s/%s" % (IN_ROOT, plan_name)] + extra_env
+           "UPSCALER_E2E_PLAN=%s/%s" % (IN_ROOT, plan_name), "UPSCALER_USER_MODELS_DIR=%s" % USER_MODELS_IN_ROOT] + extra_env
     command = [os.path.join(here, "chroot-run.sh"), root, "/usr/bin/timeout", "600", "/usr/bin/env"] + env + [
         "gimp-console-3.0", "-i", "--batch-interpreter=python-fu-eval",
         "-b", 'exec(open("%s/e2e_batch.py").read())' % IN_ROOT, "--quit"]
@@ -119,12 +151,15 @@ def check_registration(record):
         problems.append("menu label %r" % record["menu_label"])
     args = record["arguments"]
     expected = {"scale": (1.0, 8.0), "denoise": (0.0, 1.0)}
-    for name, (low, high) in expected.items():
-        if (args.get(name, {}).get("minimum"), args.get(name, {}).get("maximum")) != (low, high):
-            problems.append("argument %s: %s, expected a double from %g to %g" % (name, args.get(name), low, high))
-    for name, choices in {"model": ["general", "face", "text"], "device": ["auto", "cpu", "gpu"]}.items():
-        if args.get(name, {}).get("choices") != choices:
-            problems.append("argument %s: %s, expected choices %s" % (name, args.get(name), choices))
+    expected = {"scale": (1.0, 8.0, 2.0), "denoise": (-1.0, 1.0, AUTO)}
+    for name, (low, high, default) in expected.items():
+        got = args.get(name, {})
+        if (got.get("minimum"), got.get("maximum"), got.get("default")) != (low, high, default):
+            problems.append("argument %s: %s, expected a double from %g to %g, default %g" % (name, got, low, high, default))
+    if args.get("model", {}).get("type") != "gchararray" or args["model"].get("default") != "general":
+        problems.append("argument model: %s, expected a string (a kind or a model id), default general" % args.get("model"))
+    if args.get("device", {}).get("choices") != ["auto", "cpu", "gpu"]:
+        problems.append("argument device: %s, expected choices auto, cpu, gpu" % args.get("device"))
     return problems
 
 
@@ -154,10 +189,14 @@ def check_success(case, record, image, cli, work):
         problems.append("alpha channel %s" % ("added" if after["alpha"] else "lost"))
 
     cli_out = os.path.join(work, case["name"] + ".cli.png")
-    run = subprocess.run([cli, case["input_host"], "-o", cli_out, "--scale", "%g" % scale, "--model", case["model"],
-                          "--denoise", "%g" % case["denoise"], "--overwrite"], capture_output=True, text=True)
+    denoise = case.get("cli_denoise") or ("auto" if case["denoise"] < 0 else "%g" % case["denoise"])
+    run = subprocess.run([cli, case.get("decoded_host", case["input_host"]), "-o", cli_out, "--scale", "%g" % scale, "--model", case["model"],
+                          "--denoise", denoise, "--overwrite"], capture_output=True, text=True, env=cli_env(work))
     if run.returncode != 0:
         return problems + ["the command line failed (exit %d): %s" % (run.returncode, run.stderr.strip()[-500:])]
+    for expected_text in case.get("cli_says", []):
+        if expected_text not in run.stdout + run.stderr:
+            problems.append("the command line did not say %r: %s" % (expected_text, (run.stdout + run.stderr).strip()[-300:]))
     try:
         gimp_png, cli_png = png_pixels.read(case["output_host"]), png_pixels.read(cli_out)
     except (OSError, ValueError) as e:
@@ -173,27 +212,64 @@ def check_success(case, record, image, cli, work):
     return problems
 
 
-def check_dialog(root, work):
-    """The interactive path: GIMP's saved last values (here: scale 3) fill the dialog; OK runs with them."""
+def run_dialog(root, work, image, last_values):
+    """Opens the plug-in's dialog (run mode INTERACTIVE) on IMAGE with GIMP's saved last values, and
+    accepts it as a user pressing Return would; returns (record, problems, GIMP's log)."""
     settings = os.path.join(work, "profile", "plug-in-settings")
     os.makedirs(settings, exist_ok=True)
     with open(os.path.join(settings, "GimpProcedureConfigRun-python-fu-ai-upscale.last"), "w") as f:
-        f.write('# settings\n\n(scale 3)\n(model "general")\n(denoise 0.25)\n(device "auto")\n\n# end of settings\n')
+        f.write("# settings\n\n%s\n\n# end of settings\n" % "\n".join("(%s %s)" % item for item in last_values))
     shutil.copy(os.path.join(here, "dialog_batch.py"), work)
+    for stale in ("dialog.results.json", "dialog.seen", "dialog.log"):
+        if os.path.exists(os.path.join(work, stale)):
+            os.unlink(os.path.join(work, stale))
     code = subprocess.call([os.path.join(here, "chroot-run.sh"), root, "/bin/sh", "-c",
-                            "cat >/tmp/dialog-run.sh && sh /tmp/dialog-run.sh %s" % IN_ROOT],
+                            "cat >/tmp/dialog-run.sh && sh /tmp/dialog-run.sh %s %s %s" % (IN_ROOT, image, USER_MODELS_IN_ROOT)],
                            stdin=open(os.path.join(here, "dialog-run.sh"), "rb"),
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = ""
+    if os.path.exists(os.path.join(work, "dialog.log")):
+        with open(os.path.join(work, "dialog.log"), errors="replace") as f:
+            log = f.read()
     try:
         with open(os.path.join(work, "dialog.results.json")) as f:
             record = json.load(f)
     except (OSError, ValueError):
-        return ["no result from the dialog run (exit code %d; see %s/dialog.log)" % (code, work)]
+        return {}, ["no result from the dialog run (exit code %d; see %s/dialog.log)" % (code, work)], log
     problems = []
     if not os.path.exists(os.path.join(work, "dialog.seen")):
         problems.append("the dialog never appeared")
+    return record, problems, log
+
+
+def check_dialog(root, work):
+    """The interactive path: GIMP's saved last values (here: scale 3, denoise 0.25) fill the dialog; OK runs with them."""
+    record, problems, _ = run_dialog(root, work, "rgba8.png",
+                                     [("scale", "3"), ("model", '"general"'), ("denoise", "0.25"), ("device", '"auto"')])
     if record.get("status") != "success" or record.get("factor") != 3.0:
         problems.append("the dialog run gave %s, expected success at x3" % record)
+    return problems
+
+
+def check_dialog_auto(root, work):
+    """Automatic denoise from the dialog on a JPEG: the plug-in tells the user what it chose, with the
+    quality GIMP's JPEG loader recorded; for the user's model (no denoise control) it says nothing."""
+    record, problems, log = run_dialog(root, work, "photo.jpg",
+                                       [("scale", "2"), ("model", '"general"'), ("denoise", "-1"), ("device", '"auto"')])
+    if record.get("status") != "success" or record.get("factor") != 2.0:
+        problems.append("the dialog run gave %s, expected success at x2" % record)
+    said = [line for line in log.splitlines() if "Denoise: auto → " in line]
+    if not said or "JPEG q40)" not in said[0]:
+        problems.append("the plug-in did not report its automatic choice with the JPEG quality (log: %s)" % log.strip()[-400:])
+    else:
+        print("# the dialog run reported: %s" % said[0].strip(), flush=True)
+    record, more, log = run_dialog(root, work, "photo.jpg",
+                                   [("scale", "2"), ("model", '"%s"' % USER_MODEL), ("denoise", "-1"), ("device", '"auto"')])
+    problems += more
+    if record.get("status") != "success" or record.get("factor") != 2.0:
+        problems.append("the dialog run with the user's model gave %s, expected success at x2" % record)
+    if "Denoise: auto" in log:
+        problems.append("a denoise choice was reported for a model without a denoise control")
     return problems
 
 
@@ -223,12 +299,22 @@ def main():
     images = make_inputs(work)
     checks = Checks()
 
+    checks.check("the command line registers a model of the user's own", register_user_model(args.cli, work))
     try:
-        kinds, listing = installed_kinds(os.path.join(args.bridge_dir, "upscaler-bridge"))
+        kinds, listing = installed_kinds(os.path.join(args.bridge_dir, "upscaler-bridge"), cli_env(work))
     except Exception as e:  # a broken bridge fails every check below anyway: say why once
         checks.check("bridge lists its models", ["%s: %s" % (type(e).__name__, e)])
         kinds, listing = [], {}
     print("# bridge %s; installed kinds: %s" % (listing.get("bridge", "?"), ", ".join(kinds) or "none"), flush=True)
+    user = [m for m in listing.get("models", []) if m["id"] == USER_MODEL]
+    checks.check("the bridge lists the user's model (origin user, no denoise control)",
+                 [] if user and user[0]["origin"] == "user" and user[0]["denoise"] is False
+                 else ["%s not listed as the user's: %s" % (USER_MODEL, [m["id"] for m in listing.get("models", [])])])
+    jpeg = make_jpeg(args.cli, work, images["rgb16"][0])
+    said = subprocess.run([args.cli, jpeg, "-o", os.path.join(work, "photo.cli.png"), "--overwrite"],
+                          capture_output=True, text=True, env=cli_env(work)).stdout
+    checks.check("the command line chooses denoise 1 for the quality-40 JPEG",
+                 [] if "denoise auto → 1 (noise" in said and "JPEG q40)" in said else ["it said: %s" % said.strip()])
 
     cases = []
     for name, image in sorted(images.items()):
@@ -242,12 +328,29 @@ def main():
     cases.append({"name": "rgba8-x2.5-general-offset", "input": "%s/rgba8.png" % IN_ROOT, "output": "%s/rgba8-offset.gimp.png" % IN_ROOT,
                   "input_host": images["rgba8"][0], "output_host": os.path.join(work, "rgba8-offset.gimp.png"),
                   "image": "rgba8", "scale": 2.5, "model": "general", "denoise": 0.5, "pad": True})
+    # A model chosen by id (run twice for x4), the user's own model, and automatic denoise on a JPEG.
+    images["photo"] = (jpeg, 19, 15, 3, 8)
+    for name, image, scale, model, denoise, says in [
+            ("rgb16-x4-id-general-x2", "rgb16", 4.0, "general-x2", 0.4, []),
+            ("rgba8-x2-user-model", "rgba8", 2.0, USER_MODEL, AUTO, ["%s has no denoise control" % USER_MODEL]),
+            ("rgba16-x2-auto", "rgba16", 2.0, "general", AUTO, ["denoise auto → "])]:
+        source = images[image][0]
+        cases.append({"name": name, "input": "%s/%s" % (IN_ROOT, os.path.basename(source)), "output": "%s/%s.gimp.png" % (IN_ROOT, name),
+                      "input_host": source, "output_host": os.path.join(work, name + ".gimp.png"),
+                      "image": image, "scale": scale, "model": model, "denoise": denoise, "cli_says": says})
+    # GIMP's JPEG decoder rounds a few pixels differently from libvips', so this one is compared on the
+    # pixels GIMP decoded, at the strength the command line chooses for the file (quality 40: strength 1);
+    # equal pixels show the plug-in sent GIMP's recorded quality and the bridge chose the same.
+    cases.append({"name": "photo-x2-auto", "input": "%s/photo.jpg" % IN_ROOT, "output": "%s/photo-x2-auto.gimp.png" % IN_ROOT,
+                  "input_host": jpeg, "output_host": os.path.join(work, "photo-x2-auto.gimp.png"),
+                  "decoded": "%s/photo.decoded.png" % IN_ROOT, "decoded_host": os.path.join(work, "photo.decoded.png"),
+                  "image": "photo", "scale": 2.0, "model": "general", "denoise": AUTO, "cli_denoise": "1"})
     write_plan(work, "plan.json", cases, registration=True)
     write_plan(work, "nobridge.json", [dict(cases[0], name="missing-bridge", output="%s/missing.png" % IN_ROOT)])
 
     try:
         results, seconds = run_gimp(args.root, work, "plan.json", args.bridge_env)
-        checks.check("python-fu-ai-upscale is registered under Filters > Enhance with its four arguments",
+        checks.check("python-fu-ai-upscale is registered under Filters > Enhance with its four arguments (model: kind or id, denoise: -1 automatic)",
                      check_registration(results.pop("registration", {})))
         # Each call is a new plug-in process that starts its own bridge, which loads the engine and the
         # model: on these tiny layers a call's time is that fixed first-result latency.
@@ -259,17 +362,20 @@ def main():
               % (seconds, len(cases), calls[0] if calls else 0, ordered[len(ordered) // 2], ordered[-1]), flush=True)
         for case in cases:
             record = results.get(case["name"], {"status": "missing", "message": "no record"})
-            if case["model"] in kinds:  # "general" today; face and text join automatically once installed
+            installed = case["model"] in kinds or case["model"] not in KINDS  # ids are all installed ones
+            if installed:  # "general" today; face and text join automatically once installed
                 problems = check_success(case, record, images[case["image"]], args.cli, work)
             else:
                 problems = check_failure(record, "no %s model is installed" % case["model"])
-            checks.check("%s (%s)" % (case["name"], "upscaled, matches the command line" if case["model"] in kinds
+            checks.check("%s (%s)" % (case["name"], "upscaled, matches the command line" if installed
                                       else "fails clearly: model not installed"), problems)
 
         results, _ = run_gimp(args.root, work, "nobridge.json",
                               args.bridge_env + ["UPSCALER_BRIDGE=/nonexistent/upscaler-bridge"])
         checks.check("missing bridge gives a clear error", check_failure(results["missing-bridge"], "upscaler bridge is missing"))
         checks.check("the dialog opens with the last used values (x3) and runs on OK", check_dialog(args.root, work))
+        checks.check("the dialog's automatic denoise reports its choice (JPEG quality from GIMP), and nothing for the user's model",
+                     check_dialog_auto(args.root, work))
     except RuntimeError as e:
         checks.check("GIMP batch run", [str(e)])
 

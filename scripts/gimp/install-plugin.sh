@@ -15,7 +15,7 @@ target="$plug_ins/ai-upscale"
 mkdir -p "$plug_ins"
 rm -rf "$target"
 mkdir -p "$target"
-cp "$repo/plugins/gimp/ai-upscale/ai-upscale.py" "$repo/plugins/gimp/ai-upscale/bridge_protocol.py" "$target/"
+cp "$repo/plugins/gimp/ai-upscale/"*.py "$target/"
 chmod 755 "$target/ai-upscale.py"
 dotnet publish "$repo/src/Upscaler.Bridge" -c Release -r "$rid" --self-contained -o "$target/bridge" >/dev/null
 echo "installed: $target (restart GIMP; the plug-in is Filters > Enhance > AI Upscale...)"

@@ -109,8 +109,16 @@ internal sealed class BridgeServer(IUpscaler upscaler, Stream input, Stream outp
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
+            var options = request.Options;
+            if (request.Denoise.IsAuto)
+            {
+                var decision = AutoDenoise.Decide(upscaler, image, options, request.Denoise, request.JpegQuality);
+                writer.WriteDenoise(id, decision);
+                logger.LogInformation("request {Id}: {Denoise}", id, decision.Describe());
+                options = options with { Denoise = decision.Strength };
+            }
             var progress = new FrameProgress(writer, id);
-            var result = await upscaler.UpscaleAsync(image, request.Options, progress, cancellationToken);
+            var result = await upscaler.UpscaleAsync(image, options, progress, cancellationToken);
             writer.WriteResult(id, result);
             logger.LogInformation("request {Id}: {W}x{H} {Layout} {Bits}-bit -> {OW}x{OH} in {Seconds:0.00} s",
                 id, image.Width, image.Height, image.Layout, image.BitDepth, result.Width, result.Height, started.Elapsed.TotalSeconds);

@@ -16,7 +16,8 @@ internal sealed class UpscalerCommandLine
     private const string Examples = """
 
         Examples:
-          upscaler photo.jpg -o photo_x4.png --scale 4 --model general --denoise 0.3
+          upscaler photo.jpg -o photo_x4.png --scale 4 --model general
+          upscaler old-scan.jpg --denoise 0.8
           upscaler scans/ --out-dir big/ --scale 2 --format tiff
           upscaler a.png b.png --scale 3 --tile 256
           upscaler models
@@ -31,7 +32,11 @@ internal sealed class UpscalerCommandLine
         Description = "Model: a kind (general: faithful photos; face; text; sharp: GAN-style detail; anime: anime and art) or a model id from 'upscaler models'",
         DefaultValueFactory = _ => "general",
     };
-    private readonly Option<double> _denoise = new("--denoise", "-d") { Description = "Denoise strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)", DefaultValueFactory = _ => 0.5 };
+    private readonly Option<string> _denoise = new("--denoise", "-d")
+    {
+        Description = "Denoise: auto (measured in each image: its noise and JPEG compression) or a strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)",
+        DefaultValueFactory = _ => "auto",
+    };
     private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
     private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
     private readonly Option<string?> _format = new("--format", "-f") { Description = $"Output format: {OutputFormats.Names} (default: from -o, else the input's)" };
@@ -115,19 +120,20 @@ internal sealed class UpscalerCommandLine
 
         using var services = CreateServices();
         var upscaler = services.GetRequiredService<IUpscaler>();
-        if (CheckModel(upscaler, settings.Options, denoiseGiven: result.GetResult(_denoise) is { Implicit: false }) is { } problem)
+        if (CheckModel(upscaler, settings, denoiseGiven: result.GetResult(_denoise) is { Implicit: false }) is { } problem)
             return Usage(problem);
         var runner = new BatchRunner(upscaler, _out, _error, new ProgressDisplay(_error, _interactive));
         return await runner.RunAsync(settings, cancellationToken);
     }
 
     /// <summary>
-    /// A model id that is not installed is a usage error (nothing is processed); a denoise strength given
-    /// for models without a denoise control gets a notice, since it changes nothing. A catalog that
-    /// cannot be read is left to the batch, which reports it for the first input.
+    /// A model id that is not installed is a usage error (nothing is processed); for models without a
+    /// denoise control, a strength given or the automatic default gets a notice, since neither changes
+    /// anything. A catalog that cannot be read is left to the batch, which reports it for the first input.
     /// </summary>
-    private string? CheckModel(IUpscaler upscaler, UpscaleOptions options, bool denoiseGiven)
+    private string? CheckModel(IUpscaler upscaler, BatchSettings settings, bool denoiseGiven)
     {
+        var options = settings.Options;
         IReadOnlyList<ModelInfo> models;
         try
         {
@@ -145,15 +151,13 @@ internal sealed class UpscalerCommandLine
         if (options.ModelId is not null && chosen.Count == 0)
             return $"unknown model \"{options.ModelId}\": give a kind ({string.Join(", ", Enum.GetNames<ModelKind>().Select(n => n.ToLowerInvariant()))}) "
                 + $"or one of the installed ids ({string.Join(", ", models.Select(m => m.Id))})";
-        if (denoiseGiven && chosen.Count > 0 && chosen.All(m => !m.HasDenoise))
-            _error.WriteLine($"upscaler: notice: {(options.ModelId ?? $"the {KindName(options.Model)} model")} has no denoise control; --denoise is ignored");
+        if (!AutoDenoise.TakesDenoise(models, options) && (denoiseGiven || settings.Denoise.IsAuto))
+            _error.WriteLine($"upscaler: notice: {AutoDenoise.NoControlReason(options)}; "
+                + (settings.Denoise.IsAuto ? "automatic denoise does nothing" : "--denoise is ignored"));
         return null;
     }
 
     private static string KindName(ModelKind kind) => kind.ToString().ToLowerInvariant();
-
-    private static (ModelKind Kind, string? Id) ParseModel(string value) =>
-        Enum.TryParse<ModelKind>(value, ignoreCase: true, out var kind) && !int.TryParse(value, out _) ? (kind, null) : (ModelKind.General, value);
 
     private BatchSettings ReadSettings(ParseResult result)
     {
@@ -178,14 +182,13 @@ internal sealed class UpscalerCommandLine
         var options = new UpscaleOptions
         {
             Scale = result.GetValue(_scale),
-            Model = ParseModel(result.GetValue(_model)!).Kind,
-            ModelId = ParseModel(result.GetValue(_model)!).Id,
-            Denoise = result.GetValue(_denoise),
             Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
             TileSize = result.GetValue(_tile),
-        };
+        }.WithModel(result.GetValue(_model)!);
         options.Validate();
-        return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite), options, result.GetValue(_timings));
+        var denoise = DenoiseSetting.Parse(result.GetValue(_denoise)!);
+        return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite),
+            options with { Denoise = denoise.Strength ?? 0 }, denoise, result.GetValue(_timings));
     }
 
     /// <summary>The per-user models folder (<see cref="UserModelsFolder"/>); tests point it at a scratch folder.</summary>

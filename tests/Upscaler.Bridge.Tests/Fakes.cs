@@ -12,7 +12,10 @@ internal sealed class FakeUpscaler : IUpscaler
 {
     public TaskCompletionSource? Gate { get; init; }
 
-    public IReadOnlyList<ModelInfo> Models { get; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
+    public IReadOnlyList<ModelInfo> Models { get; init; } = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake")];
+
+    /// <summary>How often <see cref="SuggestDenoise"/> measured an image.</summary>
+    public int Suggestions { get; private set; }
 
     /// <summary>The options of the last request that reached the engine.</summary>
     public UpscaleOptions? LastOptions { get; private set; }
@@ -21,11 +24,11 @@ internal sealed class FakeUpscaler : IUpscaler
     {
         LastOptions = options;
         options.Validate();
-        if (options.ModelId is { } id && id != "fake-x2")
-            throw new ModelCatalogException($"no model with id \"{id}\" is installed (installed: fake-x2)");
+        if (options.ModelId is { } id && Models.All(m => m.Id != id))
+            throw new ModelCatalogException($"no model with id \"{id}\" is installed (installed: {string.Join(", ", Models.Select(m => m.Id))})");
         var size = OutputSize.For(input.Width, input.Height, options.Scale);
         size.EnsureWithinLimits();
-        if (options.ModelId is null && options.Model != ModelKind.General)
+        if (options.ModelId is null && Models.All(m => m.Kind != options.Model))
             throw new ModelCatalogException($"no {options.Model.ToString().ToLowerInvariant()} model is installed");
         progress?.Report(new UpscaleProgress(0, 1));
         if (Gate is not null)
@@ -36,7 +39,11 @@ internal sealed class FakeUpscaler : IUpscaler
     }
 
     /// <summary>A fixed, recognisable suggestion, so tests can see it travel through the protocol.</summary>
-    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0.35, 3.1, jpegQuality, 0.2);
+    public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null)
+    {
+        Suggestions++;
+        return new(0.35, 3.1, jpegQuality, 0.2);
+    }
 }
 
 internal static class Servers

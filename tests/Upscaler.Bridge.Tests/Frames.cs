@@ -51,6 +51,32 @@ internal static class Frames
         return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 1), .. length, .. name, .. pixels]);
     }
 
+    /// <summary>
+    /// An UPSCALE with the optional blocks in their documented order: the model id block (flag 1), then the
+    /// JPEG quality byte (flag 2). Denoise −1 asks for automatic denoise.
+    /// </summary>
+    public static byte[] UpscaleWith(uint id, int width, int height, int channels, int bits, byte[] pixels,
+        double denoise = -1, string? modelId = null, byte? jpegQuality = null, byte[]? extra = null)
+    {
+        var blocks = new List<byte>();
+        uint flags = 0;
+        if (modelId is not null)
+        {
+            byte[] name = Encoding.UTF8.GetBytes(modelId);
+            var length = new byte[2];
+            BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)name.Length);
+            blocks.AddRange([.. length, .. name]);
+            flags |= 1;
+        }
+        if (jpegQuality is byte q)
+        {
+            blocks.Add(q);
+            flags |= 2;
+        }
+        return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, denoise: denoise, flags: flags),
+            .. blocks, .. extra ?? [], .. pixels]);
+    }
+
     public static byte[] Cancel(uint id)
     {
         var p = new byte[4];
@@ -72,7 +98,7 @@ internal static class Frames
 /// <summary>An answer frame as the tests decode it.</summary>
 internal sealed record Answer(ushort Type, byte[] Payload)
 {
-    public const ushort Progress = 0x0101, Result = 0x0102, Error = 0x0103, Models = 0x0104;
+    public const ushort Progress = 0x0101, Result = 0x0102, Error = 0x0103, Models = 0x0104, Denoise = 0x0105;
 
     public uint RequestId => BinaryPrimitives.ReadUInt32LittleEndian(Payload);
     public ushort ErrorCode => BinaryPrimitives.ReadUInt16LittleEndian(Payload.AsSpan(4));
@@ -86,11 +112,24 @@ internal sealed record Answer(ushort Type, byte[] Payload)
     public (uint Done, uint Total) Tiles => (BinaryPrimitives.ReadUInt32LittleEndian(Payload.AsSpan(4)), BinaryPrimitives.ReadUInt32LittleEndian(Payload.AsSpan(8)));
     public string Json => Encoding.UTF8.GetString(Payload);
 
+    /// <summary>A DENOISE answer: used (1) or the model has no denoise control (0), the JPEG quality it was given (0 none), strength, noise, blockiness.</summary>
+    public (bool Used, int JpegQuality, double Strength, double Noise, double Blockiness) Chosen
+    {
+        get
+        {
+            Assert.That(Payload, Has.Length.EqualTo(32), "DENOISE payload");
+            Assert.That(BinaryPrimitives.ReadUInt16LittleEndian(Payload.AsSpan(6)), Is.Zero, "reserved");
+            return (Payload[4] == 1, Payload[5], BinaryPrimitives.ReadDoubleLittleEndian(Payload.AsSpan(8)),
+                BinaryPrimitives.ReadDoubleLittleEndian(Payload.AsSpan(16)), BinaryPrimitives.ReadDoubleLittleEndian(Payload.AsSpan(24)));
+        }
+    }
+
     public override string ToString() => Type switch
     {
         Error => $"ERROR id={RequestId} code={ErrorCode} fatal={Fatal}: {Message}",
         Result => $"RESULT id={RequestId} {Width}x{Height}x{Channels}@{Bits}",
         Progress => $"PROGRESS id={RequestId} {Tiles.Done}/{Tiles.Total}",
+        Denoise => $"DENOISE id={RequestId} {Chosen}",
         _ => $"frame 0x{Type:x4} ({Payload.Length} bytes)",
     };
 
@@ -104,7 +143,7 @@ internal sealed record Answer(ushort Type, byte[] Payload)
             Assert.That(Encoding.ASCII.GetString(output[..4]), Is.EqualTo("UPBR"), "answer magic");
             Assert.That(BinaryPrimitives.ReadUInt16LittleEndian(output[4..]), Is.EqualTo(1), "answer version");
             ushort type = BinaryPrimitives.ReadUInt16LittleEndian(output[6..]);
-            Assert.That(type, Is.AnyOf(Progress, Result, Error, Models), "answer type");
+            Assert.That(type, Is.AnyOf(Progress, Result, Error, Models, Denoise), "answer type");
             ulong length = BinaryPrimitives.ReadUInt64LittleEndian(output[8..]);
             Assert.That(length, Is.LessThanOrEqualTo((ulong)(output.Length - 16)), "answer length beyond the output");
             answers.Add(new Answer(type, output.Slice(16, (int)length).ToArray()));

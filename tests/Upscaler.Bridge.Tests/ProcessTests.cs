@@ -106,6 +106,32 @@ public class ProcessTests
     }
 
     [Test]
+    public async Task Auto_denoise_measures_the_real_image_and_upscales_with_what_it_reports()
+    {
+        var engine = Servers.RealEngine(Servers.TestModels);
+        using var bridge = new BridgeProcess(Servers.TestModels);
+        // Noise of about 20 levels on a smooth picture: the engine asks for a clear, non-zero strength.
+        var random = new Random(3);
+        var pixels = Frames.Pattern(64, 48, 3, 8, seed: 1).Select((_, i) =>
+            (byte)Math.Clamp(128 + 60 * Math.Sin(i % 192 * 0.05) + random.Next(-35, 36), 0, 255)).ToArray();
+        var image = new PixelImage(64, 48, PixelLayout.Rgb, 8, pixels);
+
+        await bridge.SendAsync(Frames.UpscaleWith(9, 64, 48, 3, 8, pixels, jpegQuality: 70));
+        var chosen = await bridge.NextAsync();
+        var result = await bridge.FinalAsync();
+
+        var expected = engine.SuggestDenoise(image, 70);
+        Assert.That(chosen.ToString(), Does.StartWith("DENOISE id=9"));
+        Assert.That(chosen.Chosen, Is.EqualTo((true, 70, expected.Strength, expected.NoiseSigma, expected.Blockiness)));
+        Assert.That(expected.Strength, Is.GreaterThan(0));
+        var direct = await engine.UpscaleAsync(image, new UpscaleOptions { Scale = 2, Denoise = expected.Strength, Device = ComputeDevice.Cpu });
+        Assert.That(result.Pixels, Is.EqualTo(direct.Data));
+        var (code, stderr) = await bridge.EndAsync();
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stderr, Does.Contain("request 9: denoise auto → "), "the choice is logged too");
+    }
+
+    [Test]
     public async Task A_cancel_stops_a_long_inference_promptly()
     {
         using var bridge = new BridgeProcess(Servers.SlowModels);

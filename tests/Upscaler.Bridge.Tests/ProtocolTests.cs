@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using Upscaler.Core;
 
 namespace Upscaler.Bridge.Tests;
 
@@ -43,7 +44,11 @@ public class ProtocolTests
         using var json = JsonDocument.Parse(answer.Json);
         Assert.That(json.RootElement.GetProperty("protocol").GetInt32(), Is.EqualTo(1));
         Assert.That(json.RootElement.GetProperty("bridge").GetString(), Is.Not.Empty);
-        Assert.That(json.RootElement.GetProperty("models")[0].GetProperty("kind").GetString(), Is.EqualTo("general"));
+        var model = json.RootElement.GetProperty("models")[0];
+        Assert.That(model.GetProperty("kind").GetString(), Is.EqualTo("general"));
+        Assert.That((model.GetProperty("id").GetString(), model.GetProperty("scale").GetInt32(), model.GetProperty("description").GetString()),
+            Is.EqualTo(("fake-x2", 2, "fake")));
+        Assert.That((model.GetProperty("denoise").GetBoolean(), model.GetProperty("origin").GetString()), Is.EqualTo((true, "shipped")));
     }
 
     [Test]
@@ -63,7 +68,7 @@ public class ProtocolTests
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)5, -1, 0u, 3, "unknown model code 5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -5, 0u, 3, "tile size -5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, 7, 0u, 5, "tile size 7")]
-    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 2u, 3, "unknown request flags")]
+    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 4u, 3, "unknown request flags")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 9.0, (byte)0, -1, 0u, 5, "scale 9 is out of range")]
     [TestCase(3u, 2u, (byte)4, (byte)8, double.NaN, (byte)0, -1, 0u, 5, "scale NaN")]
     [TestCase(40000u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 0u, 4, "over the limit")]
@@ -82,6 +87,97 @@ public class ProtocolTests
         Assert.That((error.Type, error.RequestId, (int)error.ErrorCode, error.Fatal), Is.EqualTo((Answer.Error, 5u, code, false)), error.ToString());
         Assert.That(error.Message, Does.Contain(says));
         Assert.That(answers[^1].Type, Is.EqualTo(Answer.Result));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [Test]
+    public async Task Auto_denoise_is_answered_with_the_chosen_strength_before_any_progress()
+    {
+        var engine = new FakeUpscaler();
+        var (exit, output) = await Servers.RunAsync(Frames.UpscaleWith(7, 3, 2, 4, 8, Tiny, denoise: -1), engine);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(answers.Select(a => a.Type), Is.EqualTo(new[] { Answer.Denoise, Answer.Progress, Answer.Progress, Answer.Result }));
+        Assert.That(answers[0].RequestId, Is.EqualTo(7u));
+        Assert.That(answers[0].Chosen, Is.EqualTo((true, 0, 0.35, 3.1, 0.2)), "the fake engine's suggestion, no JPEG quality");
+        Assert.That(engine.LastOptions?.Denoise, Is.EqualTo(0.35), "the upscale runs with the chosen strength");
+    }
+
+    [Test]
+    public async Task The_jpeg_quality_block_reaches_the_measurement_and_follows_a_model_id_block()
+    {
+        var engine = new FakeUpscaler();
+        var (_, output) = await Servers.RunAsync([
+            .. Frames.UpscaleWith(1, 3, 2, 4, 8, Tiny, jpegQuality: 78),
+            .. Frames.UpscaleWith(2, 3, 2, 4, 8, Tiny, modelId: "fake-x2", jpegQuality: 41),
+        ], engine);
+        var chosen = Answer.ParseAll(output).Where(a => a.Type == Answer.Denoise).Select(a => (a.RequestId, a.Chosen.JpegQuality)).ToList();
+
+        Assert.That(chosen, Is.EqualTo(new[] { (1u, 78), (2u, 41) }));
+        Assert.That(engine.LastOptions?.ModelId, Is.EqualTo("fake-x2"));
+    }
+
+    [Test]
+    public async Task A_fixed_strength_is_used_as_sent_and_nothing_is_measured()
+    {
+        var engine = new FakeUpscaler();
+        var (_, output) = await Servers.RunAsync(Frames.UpscaleWith(3, 3, 2, 4, 8, Tiny, denoise: 0.6, jpegQuality: 50), engine);
+
+        Assert.That(Answer.ParseAll(output).Select(a => a.Type), Does.Not.Contain(Answer.Denoise));
+        Assert.That((engine.LastOptions?.Denoise, engine.Suggestions), Is.EqualTo((0.6, 0)), "a quality hint alone changes nothing");
+    }
+
+    [Test]
+    public async Task Auto_for_a_model_without_a_denoise_control_says_so_and_measures_nothing()
+    {
+        var engine = new FakeUpscaler
+        {
+            Models = [new("fake-x2", ModelKind.General, 2, "fake.onnx", "fake"), new("plain-x2", ModelKind.Sharp, 2, "plain.onnx", "plain") { HasDenoise = false }],
+        };
+        var (_, output) = await Servers.RunAsync(Frames.UpscaleWith(4, 3, 2, 4, 8, Tiny, modelId: "plain-x2", jpegQuality: 60), engine);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(answers[0].Type, Is.EqualTo(Answer.Denoise));
+        Assert.That(answers[0].Chosen, Is.EqualTo((false, 0, 0.0, 0.0, 0.0)));
+        Assert.That(answers[^1].Type, Is.EqualTo(Answer.Result));
+        Assert.That(engine.Suggestions, Is.Zero);
+    }
+
+    [TestCase(-0.5, 5, "denoise -0.5 is out of range")]
+    [TestCase(-2.0, 5, "denoise -2 is out of range")]
+    [TestCase(double.NaN, 5, "denoise NaN is out of range")]
+    [TestCase(1.01, 5, "denoise 1.01 is out of range")]
+    public async Task Only_minus_one_means_auto_other_values_outside_0_to_1_are_invalid(double denoise, int code, string says)
+    {
+        var (_, output) = await Servers.RunAsync([.. Frames.UpscaleWith(5, 3, 2, 4, 8, Tiny, denoise: denoise), .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(((int)answers[0].ErrorCode, answers[0].RequestId), Is.EqualTo((code, 5u)), answers[0].ToString());
+        Assert.That(answers[0].Message, Does.Contain(says));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [TestCase((byte)0, "JPEG quality 0 is out of range")]
+    [TestCase((byte)101, "JPEG quality 101 is out of range")]
+    public async Task A_bad_jpeg_quality_is_a_bad_request_and_the_stream_stays_in_sync(byte quality, string says)
+    {
+        var (_, output) = await Servers.RunAsync([.. Frames.UpscaleWith(5, 3, 2, 4, 8, Tiny, jpegQuality: quality), .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That((answers[0].Type, (int)answers[0].ErrorCode), Is.EqualTo((Answer.Error, 3)), answers[0].ToString());
+        Assert.That(answers[0].Message, Does.Contain(says));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [Test]
+    public async Task A_jpeg_quality_flag_on_a_frame_that_ends_before_it_is_a_bad_request()
+    {
+        var bare = Frames.Frame(1, Frames.UpscaleHeader(5, 1, 1, 1, 8, flags: 2));
+        var (_, output) = await Servers.RunAsync([.. bare, .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(answers[0].Message, Does.Contain("the frame ends before it"));
         Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
     }
 

@@ -36,6 +36,18 @@ public class OptionsTests
         Assert.That(error!.Message, Does.Contain("72000x80"));
     }
 
+    [TestCase("general", ModelKind.General, null)]
+    [TestCase(" Anime ", ModelKind.Anime, null)]
+    [TestCase("SHARP", ModelKind.Sharp, null)]
+    [TestCase("realesrgan-x4plus", ModelKind.General, "realesrgan-x4plus")]
+    [TestCase("3", ModelKind.General, "3")]
+    [TestCase("general,face", ModelKind.General, "general,face")]
+    public void A_model_is_named_by_kind_or_else_by_id(string text, ModelKind kind, string? id)
+    {
+        var options = new UpscaleOptions { ModelId = "earlier" }.WithModel(text);
+        Assert.That((options.Model, options.ModelId), Is.EqualTo((kind, id)));
+    }
+
     [Test]
     public void Pixel_buffers_must_match_their_declared_size() =>
         Assert.Throws<ArgumentException>(() => _ = new PixelImage(4, 4, PixelLayout.Rgb, 8, new byte[47]));

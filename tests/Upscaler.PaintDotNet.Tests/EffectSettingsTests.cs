@@ -15,11 +15,19 @@ public class EffectSettingsTests
         Assert.That(settings.ToUpscaleOptions().Scale, Is.EqualTo(factor));
     }
 
-    [TestCase(ModelChoice.General, ModelKind.General)]
-    [TestCase(ModelChoice.Face, ModelKind.Face)]
-    [TestCase(ModelChoice.Text, ModelKind.Text)]
-    public void Model_choice_maps_to_the_model_kind(ModelChoice model, ModelKind kind) =>
-        Assert.That((EffectSettings.Default with { Model = model }).ToUpscaleOptions().Model, Is.EqualTo(kind));
+    [TestCase("general", ModelKind.General, null)]
+    [TestCase("face", ModelKind.Face, null)]
+    [TestCase("sharp", ModelKind.Sharp, null)]
+    [TestCase("realesrgan-x4plus", ModelKind.General, "realesrgan-x4plus")]
+    public void A_model_row_selects_a_kind_or_a_model_by_id(string model, ModelKind kind, string? id)
+    {
+        var options = (EffectSettings.Default with { Model = model }).ToUpscaleOptions();
+        Assert.That((options.Model, options.ModelId), Is.EqualTo((kind, id)));
+    }
+
+    [Test]
+    public void No_model_is_a_one_line_options_error() =>
+        Assert.Throws<InvalidOptionsException>(() => (EffectSettings.Default with { Model = " " }).ToUpscaleOptions());
 
     [TestCase(DeviceChoice.Auto, ComputeDevice.Auto)]
     [TestCase(DeviceChoice.Gpu, ComputeDevice.Gpu)]
@@ -30,14 +38,22 @@ public class EffectSettingsTests
     [TestCase(0, 0.0)]
     [TestCase(35, 0.35)]
     [TestCase(100, 1.0)]
-    public void Denoise_percent_becomes_a_strength_from_0_to_1(int percent, double strength) =>
-        Assert.That((EffectSettings.Default with { DenoisePercent = percent }).ToUpscaleOptions().Denoise, Is.EqualTo(strength).Within(1e-12));
+    public void With_automatic_off_the_percent_becomes_a_strength_from_0_to_1(int percent, double strength)
+    {
+        var settings = EffectSettings.Default with { AutoDenoise = false, DenoisePercent = percent };
+        Assert.That(settings.ToUpscaleOptions().Denoise, Is.EqualTo(strength).Within(1e-12));
+        Assert.That(settings.Denoise.Strength, Is.EqualTo(strength).Within(1e-12));
+    }
+
+    [Test]
+    public void Automatic_denoise_ignores_the_slider() =>
+        Assert.That((EffectSettings.Default with { DenoisePercent = 80 }).Denoise, Is.EqualTo(DenoiseSetting.Auto));
 
     [TestCase(-1)]
     [TestCase(101)]
     public void Denoise_out_of_range_is_a_one_line_options_error(int percent)
     {
-        var e = Assert.Throws<InvalidOptionsException>(() => (EffectSettings.Default with { DenoisePercent = percent }).ToUpscaleOptions());
+        var e = Assert.Throws<InvalidOptionsException>(() => (EffectSettings.Default with { AutoDenoise = false, DenoisePercent = percent }).ToUpscaleOptions());
         Assert.That(e!.Message, Does.Contain("denoise").And.Not.Contain("\n"));
     }
 
@@ -46,11 +62,12 @@ public class EffectSettingsTests
         Assert.Throws<InvalidOptionsException>(() => _ = (EffectSettings.Default with { Scale = (ScaleChoice)5 }).Factor);
 
     [Test]
-    public void Defaults_are_x2_general_half_denoise_auto_and_leave_tiling_to_the_engine()
+    public void Defaults_are_x2_general_automatic_denoise_auto_device_and_leave_tiling_to_the_engine()
     {
         var options = EffectSettings.Default.ToUpscaleOptions();
-        Assert.That((options.Scale, options.Model, options.Denoise, options.Device, options.TileSize),
-            Is.EqualTo((2.0, ModelKind.General, 0.5, ComputeDevice.Auto, (int?)null)));
+        Assert.That((options.Scale, options.Model, options.ModelId, options.Device, options.TileSize),
+            Is.EqualTo((2.0, ModelKind.General, (string?)null, ComputeDevice.Auto, (int?)null)));
+        Assert.That((EffectSettings.Default.Denoise, EffectSettings.Default.DenoisePercent), Is.EqualTo((DenoiseSetting.Auto, 50)));
     }
 
     [Test]
@@ -58,6 +75,7 @@ public class EffectSettingsTests
     {
         Assert.That(EffectText.Help, Does.Contain("Image › Resize").And.Contain("Effects › Photo › AI Upscale").And.Contain("Nearest Neighbor"));
         Assert.That(EffectText.ScaleName(ScaleChoice.X3), Is.EqualTo("3×"));
+        Assert.That(EffectText.Help, Does.Contain("Automatic").And.Contain("upscaler models add").And.Contain("no denoise control"));
     }
 }
 

@@ -9,7 +9,7 @@ public class EnlargedCanvasUpscalerTests
     private EngineHost _host = null!;
 
     [OneTimeSetUp]
-    public void StartEngine() => _host = EngineHost.ForPluginDirectory(TestCanvases.PluginDirectory);
+    public void StartEngine() => _host = EngineHost.ForPluginDirectory(TestCanvases.PluginDirectory, userModelsDirectory: null);
 
     [OneTimeTearDown]
     public void StopEngine() => _host.Dispose();
@@ -20,13 +20,37 @@ public class EnlargedCanvasUpscalerTests
     public async Task Result_equals_the_engine_run_on_the_original(ScaleChoice scale)
     {
         int factor = (int)scale;
-        var settings = EffectSettings.Default with { Scale = scale, Device = DeviceChoice.Cpu, DenoisePercent = 20 };
+        var settings = EffectSettings.Default with { Scale = scale, Device = DeviceChoice.Cpu, AutoDenoise = false, DenoisePercent = 20 };
         var original = TestCanvases.Random(12, 9, seed: factor);
 
         var result = await new EnlargedCanvasUpscaler(_host.Upscaler).UpscaleAsync(TestCanvases.NearestEnlarge(original, factor), settings, null, CancellationToken.None);
 
         var direct = await _host.Upscaler.UpscaleAsync(PixelConversion.ToEngine(original), settings.ToUpscaleOptions());
         Assert.That((result.Width, result.Height), Is.EqualTo((12 * factor, 9 * factor)));
+        Assert.That(result.Data, Is.EqualTo(PixelConversion.FromEngine(direct).Data));
+    }
+
+    [Test]
+    public async Task Automatic_denoise_measures_the_rebuilt_original_and_upscales_with_its_choice()
+    {
+        var settings = EffectSettings.Default with { Device = DeviceChoice.Cpu };
+        // A smooth ramp with strong seeded noise: automatic denoise asks for a clear strength.
+        var original = BgraCanvas.Create(64, 48);
+        var random = new Random(7);
+        for (int y = 0; y < 48; y++)
+            for (int x = 0; x < 64; x++)
+                for (int c = 0; c < 4; c++)
+                    original.Data[original.Offset(x, y) + c] = c == 3 ? (byte)255 : (byte)Math.Clamp(60 + 2 * x + y + 30 * c + random.Next(-40, 41), 0, 255);
+        DenoiseDecision? chosen = null;
+
+        var result = await new EnlargedCanvasUpscaler(_host.Upscaler).UpscaleAsync(TestCanvases.NearestEnlarge(original, 2), settings, null,
+            CancellationToken.None, decision => chosen = decision);
+
+        var expected = _host.Upscaler.SuggestDenoise(PixelConversion.ToEngine(original));
+        Assert.That(chosen?.Measured, Is.EqualTo(expected), "measured on the original, not the enlarged canvas");
+        Assert.That(chosen!.Strength, Is.EqualTo(expected.Strength));
+        Assert.That(expected.Strength, Is.GreaterThan(0.2), "noise of about 23 levels");
+        var direct = await _host.Upscaler.UpscaleAsync(PixelConversion.ToEngine(original), settings.ToUpscaleOptions() with { Denoise = expected.Strength });
         Assert.That(result.Data, Is.EqualTo(PixelConversion.FromEngine(direct).Data));
     }
 
@@ -47,7 +71,7 @@ public class EnlargedCanvasUpscalerTests
     [Test]
     public void A_missing_model_family_is_a_one_line_engine_error()
     {
-        var settings = EffectSettings.Default with { Model = ModelChoice.Face, Device = DeviceChoice.Cpu };
+        var settings = EffectSettings.Default with { Model = "face", Device = DeviceChoice.Cpu };
         var e = Assert.ThrowsAsync(Is.InstanceOf<UpscalerException>(), () => new EnlargedCanvasUpscaler(_host.Upscaler).UpscaleAsync(TestCanvases.Random(8, 8), settings, null, CancellationToken.None));
         Assert.That(e!.Message, Does.Not.Contain("\n"));
     }

@@ -4,14 +4,14 @@
         [--face-landmarks landmarks.json] [--teacher-dir DIR]
 
 What goes in (never bench/, never the validation splits into training folders):
-  * photos: crops of /work/shared/datasets/train (train split of data.is_val) and of the
+  * photos: crops of $UPSCALER_DATASETS/train (train split of data.is_val) and of the
     high-resolution photographs of Debian wallpaper packages (WALLPAPER_PACKAGES), fetched with
     `apt-get download` and unpacked with `dpkg -x` into a temporary folder (nothing is installed).
     budgie-backgrounds is reserved for evaluation and refused. A wallpaper whose downscaled copy is
     in the general validation split (datasets/train/photos, by name) is left out. Each package's
     debian/copyright is copied into licences/ and each image's licence (its DEP-5 stanza, else the
     package's licences) recorded in manifest.json;
-  * faces: /work/shared/datasets/faces/train split by source prefix as faces.py does (training
+  * faces: $UPSCALER_DATASETS/faces/train split by source prefix as faces.py does (training
     sources -> faces/train, held-out sources -> val/faces only). With --face-landmarks the crops
     are the canonical aligned crops of face_align.py (the hook for issue #17's detector);
   * text: a subset of the training fonts of text_data.PACKAGES (never the held-out Liberation /
@@ -418,7 +418,7 @@ def main():
                                                 "file": os.path.relpath(wall[k][0], walls[wall[k][1]]["root"]),
                                                 "crops": c1.get(k, 0)} for k in wall]},
             "datasets_train": {"crops": n2, "per_folder": dict(sorted(c2.items())),
-                               "licences": "see /work/shared/datasets/README.md (several are research-only)"},
+                               "licences": "see the datasets folder's README.md (several are research-only)"},
             "excluded_validation_wallpapers": sorted(validation_wallpapers())}
         print(f"photos: {n1} Debian crops, {n2} datasets/train crops", flush=True)
     finally:

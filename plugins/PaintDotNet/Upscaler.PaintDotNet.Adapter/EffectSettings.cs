@@ -10,14 +10,6 @@ public enum ScaleChoice
     X4 = 4,
 }
 
-/// <summary>The model families, in the order the effect's drop-down lists them.</summary>
-public enum ModelChoice
-{
-    General,
-    Face,
-    Text,
-}
-
 /// <summary>Where inference runs, in the order the effect's drop-down lists them.</summary>
 public enum DeviceChoice
 {
@@ -27,16 +19,21 @@ public enum DeviceChoice
 }
 
 /// <summary>
-/// The effect's four properties as plain values, and how they map to engine options.
-/// Paint.NET hands them over as boxed property values; the effect unboxes them into this record.
+/// The effect's properties as plain values, and how they map to engine options. Paint.NET hands them over
+/// as boxed property values; the effect unboxes them into this record (the model row through <see cref="ModelMenu"/>).
 /// </summary>
-public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int DenoisePercent, DeviceChoice Device)
+/// <param name="Model">A kind name or a model id (<see cref="ModelMenuEntry.Value"/>).</param>
+/// <param name="AutoDenoise">Measure the image and choose the strength; <paramref name="DenoisePercent"/> is used only when off.</param>
+public sealed record EffectSettings(ScaleChoice Scale, string Model, bool AutoDenoise, int DenoisePercent, DeviceChoice Device)
 {
     public const int MinDenoisePercent = 0;
     public const int MaxDenoisePercent = 100;
 
-    /// <summary>The defaults the effect's dialog opens with (the engine's defaults, at x2).</summary>
-    public static EffectSettings Default { get; } = new(ScaleChoice.X2, ModelChoice.General, 50, DeviceChoice.Auto);
+    /// <summary>The defaults the effect's dialog opens with: the general models, automatic denoise (50 % when switched off), at x2.</summary>
+    public static EffectSettings Default { get; } = new(ScaleChoice.X2, "general", true, 50, DeviceChoice.Auto);
+
+    /// <summary>What the user asked for: automatic, or the strength of the slider.</summary>
+    public DenoiseSetting Denoise => AutoDenoise ? DenoiseSetting.Auto : DenoiseSetting.Fixed(DenoisePercent / 100.0);
 
     /// <summary>The integer factor the canvas was enlarged by, and that the result is rebuilt at.</summary>
     public int Factor => Scale switch
@@ -46,24 +43,20 @@ public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int De
     };
 
     /// <summary>
-    /// The engine options for one run. The tile size is left to the engine's memory budget: the effect
-    /// has no tile setting because the result does not depend on it.
+    /// The engine options for one run; with automatic denoise the strength is chosen per image (see
+    /// <see cref="EnlargedCanvasUpscaler"/>) and is 0 here. The tile size is left to the engine's memory
+    /// budget: the effect has no tile setting because the result does not depend on it.
     /// </summary>
     public UpscaleOptions ToUpscaleOptions()
     {
         if (DenoisePercent is < MinDenoisePercent or > MaxDenoisePercent)
             throw new InvalidOptionsException($"denoise {DenoisePercent} % is out of range: use 0 to 100 %");
+        if (string.IsNullOrWhiteSpace(Model))
+            throw new InvalidOptionsException("no model is chosen");
         var options = new UpscaleOptions
         {
             Scale = Factor,
-            Model = Model switch
-            {
-                ModelChoice.General => ModelKind.General,
-                ModelChoice.Face => ModelKind.Face,
-                ModelChoice.Text => ModelKind.Text,
-                _ => throw new InvalidOptionsException($"unknown model choice {Model}"),
-            },
-            Denoise = DenoisePercent / 100.0,
+            Denoise = Denoise.Strength ?? 0,
             Device = Device switch
             {
                 DeviceChoice.Auto => ComputeDevice.Auto,
@@ -71,7 +64,7 @@ public sealed record EffectSettings(ScaleChoice Scale, ModelChoice Model, int De
                 DeviceChoice.Cpu => ComputeDevice.Cpu,
                 _ => throw new InvalidOptionsException($"unknown device choice {Device}"),
             },
-        };
+        }.WithModel(Model);
         options.Validate();
         return options;
     }

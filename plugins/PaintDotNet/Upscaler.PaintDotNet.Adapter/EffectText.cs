@@ -1,3 +1,5 @@
+using Upscaler.Core;
+
 namespace Upscaler.PaintDotNet.Adapter;
 
 /// <summary>The words the effect shows: its name, its property labels and its help text.</summary>
@@ -5,19 +7,38 @@ public static class EffectText
 {
     public const string Name = "AI Upscale";
     public const string ScaleLabel = "Scale (the factor you resized by)";
-    public const string ModelLabel = "Model";
-    public const string DenoiseLabel = "Denoise (%)";
+    public const string ModelTitle = "Model";
+    public const string AutoDenoiseLabel = "Denoise";
+    public const string AutoDenoiseDescription = "Automatic (measured from the image's noise and JPEG compression)";
+    public const string DenoiseLabel = "Denoise strength (%)";
     public const string DeviceLabel = "Device";
 
     public static string ScaleName(ScaleChoice scale) => $"{(int)scale}×";
 
-    public static string ModelName(ModelChoice model) => model switch
+    /// <summary>A kind's row: "General photos, faithful (x2, x4)".</summary>
+    public static string KindLabel(ModelKind kind, IReadOnlyList<int> scales)
     {
-        ModelChoice.General => "General (photos)",
-        ModelChoice.Face => "Face",
-        ModelChoice.Text => "Text and line art",
-        _ => model.ToString(),
-    };
+        string name = kind switch
+        {
+            ModelKind.General => "General photos, faithful",
+            ModelKind.Face => "Faces",
+            ModelKind.Text => "Text, screenshots and line art",
+            ModelKind.Sharp => "Sharp and detailed (GAN-style, invents texture)",
+            ModelKind.Anime => "Anime and art",
+            _ => kind.ToString(),
+        };
+        return scales.Count == 0 ? name : $"{name} ({string.Join(", ", scales.Select(s => $"x{s}"))})";
+    }
+
+    /// <summary>
+    /// A model's row: "realesrgan-x4plus: Real-ESRGAN x4plus, sharp and detailed (no denoise control)". The
+    /// reason is in the row itself because Paint.NET's dialogs cannot change their texts while open.
+    /// </summary>
+    public static string ModelLabel(string id, string description, bool takesDenoise)
+    {
+        string text = description.Length > 0 ? $"{id}: {description}" : id;
+        return takesDenoise ? text : $"{text} (no denoise control)";
+    }
 
     public static string DeviceName(DeviceChoice device) => device switch
     {
@@ -38,8 +59,11 @@ public static class EffectText
         and replaces the layer with the AI-upscaled result. If the width or height is not a multiple of the
         factor, the last columns or rows that do not fill a whole block are left as they are.
 
-        Model: General for photos, Face for portraits, Text for scans and line art.
-        Denoise: 0 % keeps grain and texture, 100 % removes noise and JPEG artifacts.
+        Model: General for photos, Faces for portraits, Text for scans and line art, Sharp for GAN-style detail,
+        Anime for art; or one model by name, including models you added with "upscaler models add".
+        Denoise: Automatic measures the image's noise and JPEG compression and chooses the strength; switch it
+        off to set it yourself (0 % keeps grain and texture, 100 % removes noise and JPEG artifacts). A model
+        marked "no denoise control" in the list ignores denoise, and the denoise settings are then disabled.
         Device: Auto uses the GPU through DirectML when there is one, else the CPU.
 
         Inference runs once per change of settings; Cancel stops it.

@@ -16,12 +16,22 @@ public sealed class EngineHost : IDisposable
 
     public IUpscaler Upscaler => _services.GetRequiredService<IUpscaler>();
 
-    /// <summary>Creates an engine for a plug-in folder holding <c>models/manifest.json</c>.</summary>
-    public static EngineHost ForPluginDirectory(string pluginDirectory)
+    /// <summary>
+    /// Creates an engine for a plug-in folder holding <c>models/manifest.json</c> (and the bundled open models
+    /// in <c>models/open</c>), listing the user's own models too (<see cref="UserModelsFolder"/>).
+    /// </summary>
+    public static EngineHost ForPluginDirectory(string pluginDirectory) => ForPluginDirectory(pluginDirectory, UserModelsFolder.Default());
+
+    /// <summary>As <see cref="ForPluginDirectory(string)"/> with another per-user models folder (null: none).</summary>
+    public static EngineHost ForPluginDirectory(string pluginDirectory, string? userModelsDirectory)
     {
         PreloadDirectML(pluginDirectory);
         var services = new ServiceCollection()
-            .AddUpscaler(s => s.ModelsDirectory = Path.Combine(pluginDirectory, "models"))
+            .AddUpscaler(s =>
+            {
+                s.ModelsDirectory = Path.Combine(pluginDirectory, "models");
+                s.UserModelsDirectory = userModelsDirectory;
+            })
             .BuildServiceProvider();
         return new EngineHost(services);
     }

@@ -22,6 +22,12 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         new(() => EngineHost.ForPluginDirectory(EngineHost.DirectoryOf(typeof(AIUpscaleEffect).Assembly)), LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly RenderCache Cache = new();
 
+    // The model rows, listed from the engine's catalog (ours, the bundled and the user's models) each time
+    // the dialog's properties are made; the token holds a row number, mapped back by the same menu.
+    private static ModelMenu? _models;
+
+    private static ModelMenu Models => _models ??= ModelMenu.For(Engine.Value.Upscaler);
+
     private BgraCanvas? _result;
     private ExceptionDispatchInfo? _error;
 
@@ -34,6 +40,7 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
     {
         Scale,
         Model,
+        AutoDenoise,
         Denoise,
         Device,
     }
@@ -41,28 +48,34 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
     protected override PropertyCollection OnCreatePropertyCollection()
     {
         var defaults = EffectSettings.Default;
-        return new PropertyCollection(new List<Property>
+        var models = _models = ModelMenu.For(Engine.Value.Upscaler);
+        object[] rows = Enumerable.Range(0, models.Entries.Count).Cast<object>().ToArray();
+        var properties = new List<Property>
         {
             ChoiceProperty(PropertyNames.Scale, Enum.GetValues<ScaleChoice>(), defaults.Scale),
-            ChoiceProperty(PropertyNames.Model, Enum.GetValues<ModelChoice>(), defaults.Model),
+            new StaticListChoiceProperty(PropertyNames.Model, rows, models.DefaultIndex, false),
+            new BooleanProperty(PropertyNames.AutoDenoise, defaults.AutoDenoise),
             new Int32Property(PropertyNames.Denoise, defaults.DenoisePercent, EffectSettings.MinDenoisePercent, EffectSettings.MaxDenoisePercent),
             ChoiceProperty(PropertyNames.Device, Enum.GetValues<DeviceChoice>(), defaults.Device),
-        });
+        };
+        return new PropertyCollection(properties, new List<PropertyCollectionRule> { new DenoiseControlsRule(models) });
     }
 
     protected override ControlInfo OnCreateConfigUI(PropertyCollection props)
     {
         ControlInfo ui = CreateDefaultConfigUI(props);
         ui.SetPropertyControlValue(PropertyNames.Scale, ControlInfoPropertyNames.DisplayName, EffectText.ScaleLabel);
-        ui.SetPropertyControlValue(PropertyNames.Model, ControlInfoPropertyNames.DisplayName, EffectText.ModelLabel);
+        ui.SetPropertyControlValue(PropertyNames.Model, ControlInfoPropertyNames.DisplayName, EffectText.ModelTitle);
+        ui.SetPropertyControlValue(PropertyNames.AutoDenoise, ControlInfoPropertyNames.DisplayName, EffectText.AutoDenoiseLabel);
+        ui.SetPropertyControlValue(PropertyNames.AutoDenoise, ControlInfoPropertyNames.Description, EffectText.AutoDenoiseDescription);
         ui.SetPropertyControlValue(PropertyNames.Denoise, ControlInfoPropertyNames.DisplayName, EffectText.DenoiseLabel);
         ui.SetPropertyControlValue(PropertyNames.Device, ControlInfoPropertyNames.DisplayName, EffectText.DeviceLabel);
         PropertyControlInfo scale = ui.FindControlForPropertyName(PropertyNames.Scale)!;
         foreach (var value in Enum.GetValues<ScaleChoice>())
             scale.SetValueDisplayName(value, EffectText.ScaleName(value));
         PropertyControlInfo model = ui.FindControlForPropertyName(PropertyNames.Model)!;
-        foreach (var value in Enum.GetValues<ModelChoice>())
-            model.SetValueDisplayName(value, EffectText.ModelName(value));
+        for (int row = 0; row < Models.Entries.Count; row++)
+            model.SetValueDisplayName(row, Models.Entries[row].Label);
         PropertyControlInfo device = ui.FindControlForPropertyName(PropertyNames.Device)!;
         foreach (var value in Enum.GetValues<DeviceChoice>())
             device.SetValueDisplayName(value, EffectText.DeviceName(value));
@@ -87,13 +100,14 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
     {
         _result = null;
         _error = null;
-        var settings = new EffectSettings(
-            (ScaleChoice)newToken!.GetProperty<StaticListChoiceProperty>(PropertyNames.Scale)!.Value,
-            (ModelChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Model)!.Value,
-            newToken.GetProperty<Int32Property>(PropertyNames.Denoise)!.Value,
-            (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value);
         try
         {
+            var settings = new EffectSettings(
+                (ScaleChoice)newToken!.GetProperty<StaticListChoiceProperty>(PropertyNames.Scale)!.Value,
+                Models[(int)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Model)!.Value].Value,
+                newToken.GetProperty<BooleanProperty>(PropertyNames.AutoDenoise)!.Value,
+                newToken.GetProperty<Int32Property>(PropertyNames.Denoise)!.Value,
+                (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value);
             _result = Cache.GetOrCompute(CopySource(), settings, (source, s) => CancellationPolling.Run(
                 ct => new EnlargedCanvasUpscaler(Engine.Value.Upscaler).UpscaleAsync(source, s, null, ct),
                 () => IsCancelRequested));
@@ -155,6 +169,33 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
 
     private static StaticListChoiceProperty ChoiceProperty<T>(PropertyNames name, T[] values, T defaultValue) where T : struct, Enum =>
         new(name, values.Cast<object>().ToArray(), Array.IndexOf(values, defaultValue), false);
+
+    /// <summary>
+    /// Keeps the denoise controls as the adapter decides (<see cref="ModelMenu.EnabledDenoiseControls"/>): both
+    /// read-only for a model without a denoise control, the strength also while automatic denoise is on. One
+    /// rule for both sources, since two built-in rules on one target would undo each other.
+    /// </summary>
+    private sealed class DenoiseControlsRule(ModelMenu models) : PropertyCollectionRule
+    {
+        protected override void OnInitialized()
+        {
+            Get(PropertyNames.Model).ValueChanged += (_, _) => Sync();
+            Get(PropertyNames.AutoDenoise).ValueChanged += (_, _) => Sync();
+            Sync();
+        }
+
+        private void Sync()
+        {
+            var (automatic, strength) = models.EnabledDenoiseControls((int)Get(PropertyNames.Model).Value!, (bool)Get(PropertyNames.AutoDenoise).Value!);
+            Get(PropertyNames.AutoDenoise).ReadOnly = !automatic;
+            Get(PropertyNames.Denoise).ReadOnly = !strength;
+        }
+
+        // The '!'s hold whether or not this Paint.NET version annotates Owner and its indexer as nullable.
+        private Property Get(PropertyNames name) => Owner![name]!;
+
+        public override PropertyCollectionRule Clone() => new DenoiseControlsRule(models);
+    }
 }
 
 /// <summary>What Paint.NET shows in its plug-in list and error reports.</summary>

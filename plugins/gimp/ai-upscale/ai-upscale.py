@@ -3,7 +3,10 @@
 #
 # The pixels of the selected layer go to upscaler-bridge (the Upscaler engine behind a small binary
 # protocol on stdin/stdout, see docs/bridge-protocol.md); the canvas and the other layers grow with
-# GIMP's own cubic interpolation. Everything the procedure changes is one undo step.
+# GIMP's own cubic interpolation. Everything the procedure changes is one undo step. The dialog lists
+# the models the bridge has installed (ours, the bundled open models and the user's), and denoise is
+# automatic unless a strength is given: the bridge measures the layer, with the JPEG file's quality as
+# a hint, and says what it chose.
 
 import os
 import sys
@@ -15,6 +18,8 @@ from gi.repository import Gimp, Gegl, GLib, GObject
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bridge_protocol  # noqa: E402  (lives beside this file, importable outside GIMP for tests)
+import jpeg_quality  # noqa: E402
+import model_menu  # noqa: E402
 
 PROCEDURE = 'python-fu-ai-upscale'
 
@@ -73,10 +78,37 @@ def write_pixels(layer, fmt, result):
     layer.update(0, 0, result.width, result.height)
 
 
-def run_bridge(layer, fmt, settings):
-    """Sends the layer to the bridge with GIMP's progress bar following along; returns the RESULT."""
+def image_jpeg_quality(image):
+    """The quality of the JPEG file the image came from, for automatic denoise; None when unknown.
+
+    GIMP's JPEG loader records it in the "jpeg-settings" parasite (kept in XCF files too); without one,
+    the imported file itself is read when it is a JPEG."""
+    parasite = image.get_parasite('jpeg-settings')
+    if parasite is not None:
+        quality = jpeg_quality.from_parasite(bytes(parasite.get_data()))
+        if quality:
+            return quality
+    for file in (image.get_imported_file(), image.get_file()):
+        path = file.get_path() if file is not None else None
+        if path:
+            quality = jpeg_quality.from_file(path)
+            if quality:
+                return quality
+    return None
+
+
+def run_bridge(bridge, image, layer, fmt, settings):
+    """Sends the layer to the bridge with GIMP's progress bar following along; returns the RESULT and
+    what automatic denoise chose (None for a fixed strength)."""
     pixels = read_pixels(layer, fmt)
-    Gimp.progress_init('AI upscale x%g (%s)' % (settings['scale'], settings['model']))
+    title = 'AI upscale x%g (%s)' % (settings['scale'], settings['model'])
+    Gimp.progress_init(title)
+    chosen = []
+
+    def on_denoise(denoise):
+        chosen.append(denoise)
+        if denoise.used:
+            Gimp.progress_set_text('%s, denoise %s' % (title, bridge_protocol.describe_denoise(denoise)))
 
     def on_progress(done, total):
         Gimp.progress_update(done / total if total else 1.0)
@@ -84,18 +116,21 @@ def run_bridge(layer, fmt, settings):
         # inference itself, so there is nothing to poll here.
         return True
 
+    auto = settings['denoise'] == 'auto'
     try:
-        with bridge_protocol.BridgeProcess(find_bridge()) as bridge:
-            return bridge.upscale(layer.get_width(), layer.get_height(), fmt.channels, fmt.bits, pixels,
-                                  settings['scale'], settings['model'], settings['denoise'], settings['device'],
-                                  on_progress=on_progress)
+        result = bridge.upscale(layer.get_width(), layer.get_height(), fmt.channels, fmt.bits, pixels,
+                                settings['scale'], settings['model'], settings['denoise'], settings['device'],
+                                on_progress=on_progress, on_denoise=on_denoise,
+                                jpeg_quality=image_jpeg_quality(image) if auto else None)
     finally:
         Gimp.progress_end()
+    return result, (chosen[0] if chosen else None)
 
 
-def upscale(image, layer, settings):
+def upscale(bridge, image, layer, settings):
+    """Upscales the layer and grows the canvas; returns what automatic denoise chose (or None)."""
     fmt = LayerFormat(image, layer)
-    result = run_bridge(layer, fmt, settings)
+    result, chosen = run_bridge(bridge, image, layer, fmt, settings)
     expected = output_size(layer.get_width(), layer.get_height(), settings['scale'])
     if (result.width, result.height) != expected or result.channels != fmt.channels or result.bits != fmt.bits:
         raise UpscaleError('the bridge returned a %dx%d %d-channel %d-bit image, expected %dx%d %d-channel %d-bit'
@@ -119,10 +154,14 @@ def upscale(image, layer, settings):
         Gimp.context_pop()
         image.undo_group_end()
     Gimp.displays_flush()
+    return chosen
 
 
 def settings_from(config):
-    return {name: config.get_property(name) for name in ('scale', 'model', 'denoise', 'device')}
+    """The PDB arguments as the bridge client takes them: denoise -1 (or any negative) means automatic."""
+    denoise = config.get_property('denoise')
+    return {'scale': config.get_property('scale'), 'model': model_menu.canonical(config.get_property('model') or ''),
+            'denoise': 'auto' if denoise < 0 else denoise, 'device': config.get_property('device')}
 
 
 def the_layer(image, drawables):
@@ -139,25 +178,78 @@ def failure(procedure, message):
     return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR, error)
 
 
-def run(procedure, run_mode, image, drawables, config, data):
-    if run_mode == Gimp.RunMode.INTERACTIVE:
-        gi.require_version('GimpUi', '3.0')
-        from gi.repository import GimpUi
-        GimpUi.init(PROCEDURE)
-        # GIMP fills config with the last values used and saves them again after a successful run.
-        dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config, title='AI Upscale')
-        dialog.fill(None)
-        accepted = dialog.run()
-        dialog.destroy()
-        if not accepted:
-            return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+def show_dialog(procedure, config, models):
+    """The dialog: scale, every installed model, automatic denoise or a strength, device. The denoise
+    controls are disabled, with the reason under them, for models without a denoise control. Returns
+    whether the user accepted; the PDB argument "denoise" then holds -1 (automatic) or the strength."""
+    gi.require_version('GimpUi', '3.0')
+    gi.require_version('Gtk', '3.0')
+    from gi.repository import GimpUi, Gtk
+    GimpUi.init(PROCEDURE)
 
+    # The dialog edits two helper values; the PDB argument follows them on OK.
+    denoise = config.get_property('denoise')
+    config.set_property('auto-denoise', denoise < 0)
+    if denoise >= 0:
+        config.set_property('denoise-strength', denoise)
+    config.set_property('model', model_menu.canonical(config.get_property('model') or 'general'))
+
+    dialog = GimpUi.ProcedureDialog(procedure=procedure, config=config, title='AI Upscale')
+    store = Gtk.ListStore(str, str)
+    for value, label in model_menu.entries(models, config.get_property('model')):
+        store.append([value, label])
+    combo = GimpUi.prop_string_combo_box_new(config, 'model', store, 0, 1)
+    combo.set_hexpand(True)
+    note = dialog.get_label('denoise-note', '', False, False)
+    note.set_xalign(0.0)
+    strength = dialog.get_scale_entry('denoise-strength', 1.0)
+    auto = dialog.get_widget('auto-denoise', GObject.TYPE_NONE)
+    box = dialog.fill_box('settings', ['scale', 'auto-denoise', 'denoise-strength', 'denoise-note', 'device'])
+
+    row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=6)
+    label = Gtk.Label.new_with_mnemonic('_Model')
+    label.set_mnemonic_widget(combo)
+    row.pack_start(label, False, False, 0)
+    row.pack_start(combo, True, True, 0)
+    box.pack_start(row, False, False, 0)
+    box.reorder_child(row, 1)
+    row.show_all()
+
+    def sync(*_):
+        usable, text = model_menu.denoise_note(models, config.get_property('model') or '', config.get_property('auto-denoise'))
+        auto.set_sensitive(usable)
+        strength.set_sensitive(usable and not config.get_property('auto-denoise'))
+        note.set_text(text)
+
+    handlers = [config.connect('notify::model', sync), config.connect('notify::auto-denoise', sync)]
+    sync()
+    dialog.fill(['settings'])
+    accepted = dialog.run()
+    for handler in handlers:
+        config.disconnect(handler)
+    dialog.destroy()
+    if accepted:
+        config.set_property('denoise', -1.0 if config.get_property('auto-denoise') else config.get_property('denoise-strength'))
+    return accepted
+
+
+def run(procedure, run_mode, image, drawables, config, data):
+    interactive = run_mode == Gimp.RunMode.INTERACTIVE
     try:
-        upscale(image, the_layer(image, drawables), settings_from(config))
+        # One bridge serves the dialog's model list and then the upscale: it starts (and its start is paid) once.
+        with bridge_protocol.BridgeProcess(find_bridge()) as bridge:
+            if interactive:
+                # GIMP fills config with the last values used and saves them again after a successful run.
+                if not show_dialog(procedure, config, bridge.list_models()['models']):
+                    return procedure.new_return_values(Gimp.PDBStatusType.CANCEL, GLib.Error())
+            chosen = upscale(bridge, image, the_layer(image, drawables), settings_from(config))
     except (UpscaleError, bridge_protocol.BridgeError, bridge_protocol.BridgeMissingError, ValueError) as e:
         return failure(procedure, str(e))
     except bridge_protocol.ProtocolError as e:
         return failure(procedure, 'the upscaler bridge failed: %s' % e)
+    if interactive and chosen is not None and chosen.used:
+        # GIMP names the plug-in above the message (a dialog, or the error console when it is open).
+        Gimp.message('Denoise: %s' % bridge_protocol.describe_denoise(chosen))
     return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
 
 
@@ -184,20 +276,30 @@ class AiUpscale(Gimp.PlugIn):
         procedure.set_documentation(
             'Enlarge the image with an AI model',
             'Grows the canvas by the scale factor. The selected layer is upscaled by the Upscaler engine '
-            '(model and denoise as chosen); the other layers are scaled with cubic interpolation. '
-            'Alpha and 8/16-bit precision are kept. One undo step.',
+            '(model and denoise as chosen; denoise -1 measures the layer and chooses); the other layers '
+            'are scaled with cubic interpolation. Alpha and 8/16-bit precision are kept. One undo step.',
             name)
         procedure.set_attribution('Upscaler', 'Upscaler', '2026')
         procedure.add_double_argument('scale', 'Scale _factor', 'Scale factor, 1 to 8', 1.0, 8.0, 2.0,
                                       GObject.ParamFlags.READWRITE)
-        procedure.add_choice_argument('model', '_Model', 'Model: general, face or text',
-                                      choice(('general', 'General (photos)'), ('face', 'Faces'), ('text', 'Text and line art')),
+        procedure.add_string_argument('model', '_Model',
+                                      'Model: a kind (general, face, text, sharp, anime) or a model id from '
+                                      '"upscaler models" (ours, the bundled open models, or one you added)',
                                       'general', GObject.ParamFlags.READWRITE)
-        procedure.add_double_argument('denoise', '_Denoise', 'Denoise strength, 0 (keep grain) to 1 (remove noise)',
-                                      0.0, 1.0, 0.5, GObject.ParamFlags.READWRITE)
+        procedure.add_double_argument('denoise', '_Denoise',
+                                      'Denoise strength, 0 (keep grain) to 1 (remove noise and JPEG artifacts); '
+                                      '-1 = automatic (measured in the layer, with the JPEG file\'s quality as a hint)',
+                                      -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
         procedure.add_choice_argument('device', 'De_vice', 'Where to run: auto, cpu or gpu',
                                       choice(('auto', 'Automatic (GPU if available)'), ('cpu', 'CPU'), ('gpu', 'GPU')),
                                       'auto', GObject.ParamFlags.READWRITE)
+        # Dialog-only values (not PDB arguments): the automatic switch and the strength it greys out.
+        procedure.add_boolean_aux_argument('auto-denoise', '_Automatic denoise',
+                                           'Measure the layer\'s noise and JPEG compression and choose the strength',
+                                           True, GObject.ParamFlags.READWRITE)
+        procedure.add_double_aux_argument('denoise-strength', '_Denoise strength',
+                                          'Denoise strength, 0 (keep grain) to 1 (remove noise and JPEG artifacts)',
+                                          0.0, 1.0, 0.5, GObject.ParamFlags.READWRITE)
         return procedure
 
 

@@ -24,16 +24,22 @@ REQUEST_HEADER = struct.Struct("<IIIBBBBddiI")
 RESULT_HEADER = struct.Struct("<IIIBBH")
 PROGRESS = struct.Struct("<III")
 ERROR_HEADER = struct.Struct("<IHBB")
+# DENOISE payload: id, used (u8), JPEG quality (u8, 0 none), reserved (u16), strength, noise, blockiness (f64).
+DENOISE_ANSWER = struct.Struct("<IBBHddd")
 
 UPSCALE, CANCEL, LIST_MODELS = 0x0001, 0x0002, 0x0003
-PROGRESS_FRAME, RESULT, ERROR, MODELS = 0x0101, 0x0102, 0x0103, 0x0104
-ANSWER_TYPES = (PROGRESS_FRAME, RESULT, ERROR, MODELS)
+PROGRESS_FRAME, RESULT, ERROR, MODELS, DENOISE = 0x0101, 0x0102, 0x0103, 0x0104, 0x0105
+ANSWER_TYPES = (PROGRESS_FRAME, RESULT, ERROR, MODELS, DENOISE)
 
 MODELS_BY_NAME = {"general": 0, "face": 1, "text": 2, "sharp": 3, "anime": 4}
 # UPSCALE flag: a model id block (u16 length, UTF-8 id) follows the request header, before the pixels.
 FLAG_MODEL_ID = 0x1
 MODEL_ID_LENGTH = struct.Struct("<H")
 MAX_MODEL_ID_BYTES = 64
+# UPSCALE flag: one byte, the quality (1..100) of the JPEG file the pixels came from, follows (after the id block).
+FLAG_JPEG_QUALITY = 0x2
+# The denoise value that asks the bridge to measure the image and choose (it answers with a DENOISE frame).
+DENOISE_AUTO = -1.0
 DEVICES_BY_NAME = {"auto": 0, "cpu": 1, "gpu": 2}
 TILE_AUTO = -1
 
@@ -74,6 +80,7 @@ class BridgeMissingError(Exception):
 Frame = collections.namedtuple("Frame", "type payload")
 Progress = collections.namedtuple("Progress", "request_id done total")
 Result = collections.namedtuple("Result", "request_id width height channels bits pixels")
+Denoise = collections.namedtuple("Denoise", "request_id used jpeg_quality strength noise blockiness")
 
 
 def frame(frame_type, payload=b""):
@@ -86,24 +93,32 @@ def pixel_bytes(width, height, channels, bits):
 
 
 def upscale_header(request_id, width, height, channels, bits, scale, model="general",
-                   denoise=0.5, device="auto", tile=TILE_AUTO, pixel_count=None):
-    """Frame header plus UPSCALE request header; the caller sends the pixels right after it.
+                   denoise="auto", device="auto", tile=TILE_AUTO, pixel_count=None, jpeg_quality=None):
+    """Frame header plus UPSCALE request header and its blocks; the caller sends the pixels right after it.
 
     model is a kind (general, face, text, sharp, anime) or a model id from list_models(); an id
-    travels in the model id block. Kept apart from the pixels so a large image is written to the pipe
+    travels in the model id block. denoise is "auto" (the bridge measures the image and answers with a
+    DENOISE frame) or a strength from 0 to 1; jpeg_quality (1..100), the quality of the JPEG file the
+    pixels came from, is auto's hint. Kept apart from the pixels so a large image is written to the pipe
     as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one)."""
     if device not in DEVICES_BY_NAME:
         raise ValueError("unknown device %r: use one of %s" % (device, ", ".join(DEVICES_BY_NAME)))
-    model_id = b""
+    flags, blocks = 0, b""
     if model not in MODELS_BY_NAME:
         model_id = model.encode("utf-8")
         if not 1 <= len(model_id) <= MAX_MODEL_ID_BYTES:
             raise ValueError("model id %r is not 1 to %d bytes" % (model, MAX_MODEL_ID_BYTES))
-        model_id = MODEL_ID_LENGTH.pack(len(model_id)) + model_id
+        flags |= FLAG_MODEL_ID
+        blocks += MODEL_ID_LENGTH.pack(len(model_id)) + model_id
+    if jpeg_quality is not None:
+        if not (isinstance(jpeg_quality, int) and 1 <= jpeg_quality <= 100):
+            raise ValueError("JPEG quality %r is not 1 to 100" % (jpeg_quality,))
+        flags |= FLAG_JPEG_QUALITY
+        blocks += bytes([jpeg_quality])
+    strength = DENOISE_AUTO if denoise == "auto" else float(denoise)
     size = pixel_bytes(width, height, channels, bits) if pixel_count is None else pixel_count
     body = REQUEST_HEADER.pack(request_id, width, height, channels, bits, MODELS_BY_NAME.get(model, 0),
-                               DEVICES_BY_NAME[device], float(scale), float(denoise), int(tile),
-                               FLAG_MODEL_ID if model_id else 0) + model_id
+                               DEVICES_BY_NAME[device], float(scale), strength, int(tile), flags) + blocks
     return FRAME_HEADER.pack(MAGIC, VERSION, UPSCALE, len(body) + size) + body
 
 
@@ -174,6 +189,23 @@ def decode_error(payload):
     request_id, code, fatal, _ = ERROR_HEADER.unpack_from(payload)
     message = payload[ERROR_HEADER.size:].decode("utf-8", errors="replace")
     return request_id, BridgeError(code, message, bool(fatal))
+
+
+def decode_denoise(payload):
+    if len(payload) != DENOISE_ANSWER.size:
+        raise ProtocolError("DENOISE frame of %d bytes, expected %d" % (len(payload), DENOISE_ANSWER.size))
+    request_id, used, quality, _, strength, noise, blockiness = DENOISE_ANSWER.unpack(payload)
+    if used not in (0, 1) or quality > 100 or not 0.0 <= strength <= 1.0:
+        raise ProtocolError("DENOISE frame is invalid: used %d, JPEG quality %d, strength %r" % (used, quality, strength))
+    return Denoise(request_id, bool(used), quality or None, strength, noise, blockiness)
+
+
+def describe_denoise(denoise):
+    """What automatic denoise chose, in the words the command line uses: "auto → 0.35 (noise 3.1, JPEG q78)"."""
+    if not denoise.used:
+        return "auto: the model has no denoise control"
+    compression = "JPEG q%d" % denoise.jpeg_quality if denoise.jpeg_quality else "blockiness %.2f" % denoise.blockiness
+    return "auto → %s (noise %.1f, %s)" % (("%.2f" % denoise.strength).rstrip("0").rstrip("."), denoise.noise, compression)
 
 
 def decode_models(payload):
@@ -275,18 +307,20 @@ class BridgeProcess:
             if answer.type == ERROR:
                 raise decode_error(answer.payload)[1]
 
-    def upscale(self, width, height, channels, bits, pixels, scale, model="general", denoise=0.5,
-                device="auto", tile=TILE_AUTO, on_progress=None):
+    def upscale(self, width, height, channels, bits, pixels, scale, model="general", denoise="auto",
+                device="auto", tile=TILE_AUTO, on_progress=None, jpeg_quality=None, on_denoise=None):
         """Upscales raw interleaved pixels; returns a Result or raises BridgeError / ProtocolError.
 
         on_progress(done, total) is called for every PROGRESS frame; when it returns False the request
-        is cancelled (once) and the call ends with a BridgeError whose .cancelled is true."""
+        is cancelled (once) and the call ends with a BridgeError whose .cancelled is true. With denoise
+        "auto", on_denoise(Denoise) is called with what the bridge chose, before any progress."""
         if len(pixels) != pixel_bytes(width, height, channels, bits):
             raise ValueError("%d pixel bytes given for a %dx%d %d-channel %d-bit image"
                              % (len(pixels), width, height, channels, bits))
         request_id = self.next_id
         self.next_id += 1
-        header = upscale_header(request_id, width, height, channels, bits, scale, model, denoise, device, tile)
+        header = upscale_header(request_id, width, height, channels, bits, scale, model, denoise, device, tile,
+                                jpeg_quality=jpeg_quality)
         self._send(header, pixels)
         cancel_sent = False
         while True:
@@ -297,6 +331,10 @@ class BridgeProcess:
                     if on_progress(progress.done, progress.total) is False:
                         cancel_sent = True
                         self._send(cancel_frame(request_id))
+            elif answer.type == DENOISE:
+                chosen = decode_denoise(answer.payload)
+                if chosen.request_id == request_id and on_denoise is not None:
+                    on_denoise(chosen)
             elif answer.type == RESULT:
                 result = decode_result(answer.payload)
                 if result.request_id != request_id:

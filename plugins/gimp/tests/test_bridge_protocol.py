@@ -64,6 +64,23 @@ class EncodingTests(unittest.TestCase):
         self.assertEqual(by_id[16 + 40:], struct.pack("<H", 17) + b"realesrgan-x4plus")
         self.assertEqual(struct.unpack_from("<Q", by_id, 8)[0], 40 + 2 + 17 + 3, "the frame length counts the id block")
 
+    def test_auto_denoise_is_minus_one_and_the_jpeg_quality_follows_the_model_id_block(self):
+        auto = bp.upscale_header(1, 1, 1, 3, 8, 2)
+        self.assertEqual(struct.unpack_from("<d", auto, 16 + 24)[0], -1.0, "auto is the default")
+        both = bp.upscale_header(1, 1, 1, 3, 8, 2, model="my-model", jpeg_quality=78)
+        self.assertEqual(struct.unpack_from("<I", both, 16 + 36)[0], bp.FLAG_MODEL_ID | bp.FLAG_JPEG_QUALITY)
+        self.assertEqual(both[16 + 40:], struct.pack("<H", 8) + b"my-model" + bytes([78]))
+        self.assertEqual(struct.unpack_from("<Q", both, 8)[0], 40 + 2 + 8 + 1 + 3)
+        quality_only = bp.upscale_header(1, 1, 1, 3, 8, 2, denoise=0.4, jpeg_quality=100)
+        self.assertEqual(struct.unpack_from("<d", quality_only, 16 + 24)[0], 0.4)
+        self.assertEqual(struct.unpack_from("<I", quality_only, 16 + 36)[0], bp.FLAG_JPEG_QUALITY)
+        self.assertEqual(quality_only[16 + 40:], bytes([100]))
+
+    def test_bad_jpeg_quality_is_refused_before_sending(self):
+        for quality in (0, 101, 78.0, "78"):
+            with self.assertRaisesRegex(ValueError, "JPEG quality"):
+                bp.upscale_header(1, 1, 1, 3, 8, 2, jpeg_quality=quality)
+
     def test_bad_model_id_or_device_is_refused_before_sending(self):
         with self.assertRaisesRegex(ValueError, "1 to 64 bytes"):
             bp.upscale_header(1, 1, 1, 3, 8, 2, model="x" * 65)
@@ -98,6 +115,23 @@ class DecodingTests(unittest.TestCase):
         self.assertEqual((request_id, error.code, error.fatal, error.message), (3, 6, False, "no face model — sorry"))
         self.assertEqual(bp.decode_models(bp.read_frame(stream).payload)["bridge"], "0.1.0")
         self.assertIsNone(bp.read_frame(stream))
+
+    def test_denoise_answers_decode_and_read_like_the_command_line(self):
+        chosen = bp.decode_denoise(bp.read_frame(io.BytesIO(
+            answer(bp.DENOISE, bp.DENOISE_ANSWER.pack(4, 1, 78, 0, 0.35, 3.14, 0.21)))).payload)
+        self.assertEqual(chosen, bp.Denoise(4, True, 78, 0.35, 3.14, 0.21))
+        self.assertEqual(bp.describe_denoise(chosen), "auto → 0.35 (noise 3.1, JPEG q78)")
+        from_pixels = bp.Denoise(4, True, None, 0.0, 0.84, 0.031)
+        self.assertEqual(bp.describe_denoise(from_pixels), "auto → 0 (noise 0.8, blockiness 0.03)")
+        unused = bp.decode_denoise(bp.DENOISE_ANSWER.pack(4, 0, 0, 0, 0.0, 0.0, 0.0))
+        self.assertEqual(bp.describe_denoise(unused), "auto: the model has no denoise control")
+
+    def test_bad_denoise_answers_are_protocol_errors(self):
+        with self.assertRaisesRegex(bp.ProtocolError, "DENOISE frame of 31 bytes"):
+            bp.decode_denoise(bytes(31))
+        for used, quality, strength in ((2, 0, 0.5), (1, 101, 0.5), (1, 0, 1.5), (1, 0, float("nan"))):
+            with self.assertRaisesRegex(bp.ProtocolError, "DENOISE frame is invalid"):
+                bp.decode_denoise(bp.DENOISE_ANSWER.pack(1, used, quality, 0, strength, 0.0, 0.0))
 
     def assert_protocol_error(self, data, says):
         with self.assertRaisesRegex(bp.ProtocolError, says):
@@ -209,6 +243,36 @@ class RealBridgeTests(unittest.TestCase):
             bridge.upscale(2, 2, 3, 8, pixels, 2, model="no-such-model")
         self.assertEqual(caught.exception.code, 6)
         self.assertIn("no-such-model", caught.exception.message)
+
+    def test_auto_denoise_reports_its_choice_first_and_upscales_with_it(self):
+        bridge = self.start()
+        # A smooth ramp with strong seeded noise: auto asks for a clear, non-zero strength.
+        import random
+        rng = random.Random(4)
+        width, height = 48, 32
+        pixels = bytes(max(0, min(255, (x * 5 + y * 3) % 200 + 20 + int(rng.gauss(0, 18))))
+                       for y in range(height) for x in range(width) for _ in range(3))
+        events = []
+        auto = bridge.upscale(width, height, 3, 8, pixels, 2, jpeg_quality=70,
+                              on_denoise=lambda chosen: events.append(chosen),
+                              on_progress=lambda done, total: events.append((done, total)))
+        chosen = events[0]
+        self.assertIsInstance(chosen, bp.Denoise, "DENOISE comes before any progress: %s" % events)
+        self.assertEqual(sum(isinstance(e, bp.Denoise) for e in events), 1)
+        self.assertEqual((chosen.request_id, chosen.used, chosen.jpeg_quality), (1, True, 70))
+        self.assertGreater(chosen.strength, 0.2)
+        self.assertGreater(chosen.noise, 5)
+        fixed = bridge.upscale(width, height, 3, 8, pixels, 2, denoise=chosen.strength,
+                               on_denoise=lambda c: self.fail("a fixed strength gets no DENOISE frame"))
+        self.assertEqual(auto.pixels, fixed.pixels, "auto ran with the strength it reported")
+        zero = bridge.upscale(width, height, 3, 8, pixels, 2, denoise=0)
+        self.assertNotEqual(auto.pixels, zero.pixels)
+
+    def test_auto_denoise_for_a_model_without_a_denoise_control_measures_nothing(self):
+        bridge = self.start(os.path.join(TEST_MODELS, "foreign"))
+        seen = []
+        bridge.upscale(2, 2, 3, 8, bytes(12), 2, model="bgr255-x2", on_denoise=seen.append)
+        self.assertEqual(seen, [bp.Denoise(1, False, None, 0.0, 0.0, 0.0)])
 
     def test_round_trips_in_one_process_with_progress(self):
         bridge = self.start()

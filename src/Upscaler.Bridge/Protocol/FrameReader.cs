@@ -76,8 +76,11 @@ internal sealed class FrameReader(Stream input)
         ulong pixelBytes = length - Wire.RequestHeaderSize;
         var parsed = RequestHeader.Parse(head);
         string? problem = parsed.Problem, modelId = null;
+        int? jpegQuality = null;
         if (problem is null && parsed.HasModelId)
             (modelId, pixelBytes, problem) = await ReadModelIdAsync(pixelBytes, cancellationToken);
+        if (problem is null && parsed.HasJpegQuality)
+            (jpegQuality, pixelBytes, problem) = await ReadJpegQualityAsync(pixelBytes, cancellationToken);
         if (problem is null && (ulong)parsed.PixelBytes != pixelBytes)
             problem = $"pixel data holds {pixelBytes} bytes, a {parsed.Width}x{parsed.Height} {parsed.Channels}-channel {parsed.Bits}-bit image needs {parsed.PixelBytes}";
         if (problem is not null)
@@ -88,7 +91,19 @@ internal sealed class FrameReader(Stream input)
 
         var pixels = await ReadPixelsAsync((int)pixelBytes, cancellationToken);
         var image = new PixelImage(parsed.Width, parsed.Height, (PixelLayout)parsed.Channels, parsed.Bits, pixels);
-        return new UpscaleFrame(parsed.RequestId, image, parsed.Options! with { ModelId = modelId });
+        return new UpscaleFrame(parsed.RequestId, image, parsed.Options! with { ModelId = modelId }, parsed.Denoise, jpegQuality);
+    }
+
+    /// <summary>The JPEG quality block: one byte, 1 to 100. Returns what is left of the payload for the pixels.</summary>
+    private async Task<(int? Quality, ulong PixelBytes, string? Problem)> ReadJpegQualityAsync(ulong rest, CancellationToken cancellationToken)
+    {
+        if (rest < 1)
+            return (null, rest, "the UPSCALE flags announce a JPEG quality, but the frame ends before it");
+        var quality = new byte[1];
+        await ReadExactlyAsync(quality, "JPEG quality", cancellationToken);
+        return quality[0] is >= 1 and <= 100
+            ? (quality[0], rest - 1, null)
+            : (null, rest - 1, $"JPEG quality {quality[0]} is out of range: 1 to 100");
     }
 
     /// <summary>The model id block: u16 length (1 to 64), then UTF-8. Returns what is left of the payload for the pixels.</summary>

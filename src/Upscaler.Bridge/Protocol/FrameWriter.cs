@@ -34,6 +34,20 @@ internal sealed class FrameWriter(Stream output)
         WriteFrame(FrameType.Result, p, image.Data);
     }
 
+    /// <summary>What automatic denoise chose for a request, before its first PROGRESS.</summary>
+    public void WriteDenoise(uint requestId, DenoiseDecision decision)
+    {
+        Span<byte> p = stackalloc byte[Wire.DenoiseAnswerSize];
+        p.Clear();
+        BinaryPrimitives.WriteUInt32LittleEndian(p, requestId);
+        p[4] = decision.ModelTakesDenoise ? (byte)1 : (byte)0;
+        p[5] = (byte)(decision.Measured?.JpegQuality ?? 0);
+        BinaryPrimitives.WriteDoubleLittleEndian(p[8..], decision.Strength);
+        BinaryPrimitives.WriteDoubleLittleEndian(p[16..], decision.Measured?.NoiseSigma ?? 0);
+        BinaryPrimitives.WriteDoubleLittleEndian(p[24..], decision.Measured?.Blockiness ?? 0);
+        WriteFrame(FrameType.Denoise, p, default);
+    }
+
     public void WriteError(uint requestId, ErrorCode code, string message, bool fatal)
     {
         byte[] text = Encode(message);

@@ -5,8 +5,11 @@ namespace Upscaler.Bridge.Protocol;
 /// <summary>One request frame, read whole and checked, as <see cref="FrameReader"/> hands it over.</summary>
 internal abstract record Incoming;
 
-/// <summary>UPSCALE: the image and the options, already validated against the limits.</summary>
-internal sealed record UpscaleFrame(uint RequestId, PixelImage Image, UpscaleOptions Options) : Incoming;
+/// <summary>
+/// UPSCALE: the image and the options, already validated against the limits. With automatic denoise the
+/// strength in <see cref="Options"/> is chosen by the server; <see cref="JpegQuality"/> is the host's hint for it.
+/// </summary>
+internal sealed record UpscaleFrame(uint RequestId, PixelImage Image, UpscaleOptions Options, DenoiseSetting Denoise, int? JpegQuality) : Incoming;
 
 /// <summary>CANCEL: stop request <see cref="RequestId"/> if it is still running.</summary>
 internal sealed record CancelFrame(uint RequestId) : Incoming;

@@ -18,6 +18,10 @@ internal sealed record RequestHeader
     public UpscaleOptions? Options { get; private init; }
     /// <summary>Set by flag <see cref="Wire.ModelIdFlag"/>: a model id block follows this header, before the pixels.</summary>
     public bool HasModelId { get; private init; }
+    /// <summary>Set by flag <see cref="Wire.JpegQualityFlag"/>: a JPEG quality byte follows (after the model id block, if any).</summary>
+    public bool HasJpegQuality { get; private init; }
+    /// <summary>Automatic when the denoise field is <see cref="Wire.DenoiseAuto"/>; else the strength in <see cref="Options"/>.</summary>
+    public DenoiseSetting Denoise { get; private init; }
     public string? Problem { get; private init; }
     public ErrorCode ProblemCode { get; private init; }
 
@@ -51,19 +55,22 @@ internal sealed record RequestHeader
             return Reject(ErrorCode.BadRequest, $"unknown device code {device}: use 0 (auto), 1 (cpu) or 2 (gpu)");
         if (tile < -1)
             return Reject(ErrorCode.BadRequest, $"tile size {tile} is invalid: use -1 (auto), 0 (whole image) or 16 to 8192");
-        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0 };
-        if ((flags & ~Wire.ModelIdFlag) != 0)
-            return Reject(ErrorCode.BadRequest, $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines only 0x{Wire.ModelIdFlag:x8} (model id)");
+        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0, HasJpegQuality = (flags & Wire.JpegQualityFlag) != 0 };
+        if ((flags & ~Wire.KnownFlags) != 0)
+            return Reject(ErrorCode.BadRequest,
+                $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines 0x{Wire.ModelIdFlag:x8} (model id) and 0x{Wire.JpegQualityFlag:x8} (JPEG quality)");
 
         long pixelBytes = (long)width * height * channels * (bits / 8);
         header = header with { Width = (int)width, Height = (int)height, Channels = channels, Bits = bits, PixelBytes = pixelBytes };
         if (pixelBytes > Wire.MaxPixelBytes)
             return Reject(ErrorCode.TooLarge, $"a {width}x{height} {channels}-channel {bits}-bit image is {pixelBytes} bytes, over the limit of {Wire.MaxPixelBytes}");
 
+        // -1 asks for automatic denoise (chosen per image before the upscale); the strength checked here is then a placeholder.
+        bool auto = denoise == Wire.DenoiseAuto;
         var options = new UpscaleOptions
         {
             Scale = scale,
-            Denoise = denoise,
+            Denoise = auto ? 0 : denoise,
             Model = (ModelKind)model,
             Device = (ComputeDevice)device,
             TileSize = tile == -1 ? null : tile,
@@ -81,6 +88,6 @@ internal sealed record RequestHeader
         {
             return Reject(ErrorCode.TooLarge, e.Message);
         }
-        return header with { Options = options };
+        return header with { Options = options, Denoise = auto ? DenoiseSetting.Auto : DenoiseSetting.Fixed(denoise) };
     }
 }

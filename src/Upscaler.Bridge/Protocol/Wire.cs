@@ -20,6 +20,17 @@ internal static class Wire
     /// <summary>UPSCALE flag: a model id block (u16 length, then that many UTF-8 bytes) follows the request header.</summary>
     public const uint ModelIdFlag = 1;
 
+    /// <summary>UPSCALE flag: one byte, the quality (1..100) of the JPEG file the pixels came from, follows the model id block (or the header).</summary>
+    public const uint JpegQualityFlag = 2;
+
+    public const uint KnownFlags = ModelIdFlag | JpegQualityFlag;
+
+    /// <summary>The UPSCALE denoise value that asks for automatic denoise (the bridge measures the image, says what it chose in a DENOISE frame).</summary>
+    public const double DenoiseAuto = -1.0;
+
+    /// <summary>The DENOISE answer: request id, used, JPEG quality, reserved (u16), strength, noise, blockiness (f64 each).</summary>
+    public const int DenoiseAnswerSize = 32;
+
     /// <summary>Longest model id, in UTF-8 bytes (ids are at most 64 ASCII characters).</summary>
     public const int MaxModelIdBytes = 64;
 
@@ -53,6 +64,7 @@ internal enum FrameType : ushort
     Result = 0x0102,
     Error = 0x0103,
     Models = 0x0104,
+    Denoise = 0x0105,
 }
 
 /// <summary>Why a request failed; sent in ERROR frames. Values are part of the protocol.</summary>

@@ -80,13 +80,32 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
         long required = job.Format.MinimumBytes(size.Width, size.Height, decoded.Pixels.Channels, decoded.Pixels.BitDepth)
                         + decoded.Metadata.Values.Sum(block => (long)block.Length);
         using var target = PendingOutput.Create(job.Output, settings.Overwrite, required);
-        var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, settings.Options, timings?.Watch(p) ?? p, cancellationToken));
+        var options = ChooseDenoise(job, decoded, settings);
+        if (settings.Denoise.IsAuto)
+            timings?.End("auto denoise");
+        var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, options, timings?.Watch(p) ?? p, cancellationToken));
         timings?.End("upscale");
         cancellationToken.ThrowIfCancellationRequested();
         VipsImageWriter.Write(decoded, upscaled, target, job.Format, settings.Quality, cancellationToken);
         target.Commit(settings.Overwrite);
         timings?.End("encode");
         output.WriteLine($"{job.Input} -> {job.Output} ({upscaled.Width}x{upscaled.Height}, {clock.Elapsed.TotalSeconds:0.0} s)");
+    }
+
+    /// <summary>
+    /// Automatic denoise measures each image, with the quality of a JPEG file as a hint, and says what it
+    /// chose; a fixed strength is used as given. Models without a denoise control were announced once.
+    /// </summary>
+    private UpscaleOptions ChooseDenoise(UpscaleJob job, DecodedImage decoded, BatchSettings settings)
+    {
+        if (!settings.Denoise.IsAuto)
+            return settings.Options;
+        // Null for anything but a JPEG file (the reader checks the file's own signature, not its name).
+        int? quality = JpegQualityReader.Read(job.Input);
+        var decision = AutoDenoise.Decide(upscaler, decoded.Pixels, settings.Options, settings.Denoise, quality);
+        if (decision.ModelTakesDenoise)
+            output.WriteLine($"{job.Input}: {decision.Describe()}");
+        return settings.Options with { Denoise = decision.Strength };
     }
 
     private void Error(string message) => error.WriteLine($"upscaler: error: {message}");

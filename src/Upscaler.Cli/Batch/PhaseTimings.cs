@@ -6,7 +6,7 @@ namespace Upscaler.Cli.Batch;
 
 /// <summary>
 /// Where one image's time went, for <c>--timings</c>: a line such as
-/// <c>timings: a.png: start-up 0.16 s, decode 0.04 s, model load 0.03 s, upscale 3.20 s, encode 1.95 s, total 5.38 s; peak memory 0.65 GB</c>.
+/// <c>timings: a.png: start-up 0.16 s, decode 0.04 s, auto denoise 0.01 s, model load 0.03 s, upscale 3.20 s, encode 1.95 s, total 5.38 s; peak memory 0.65 GB</c>.
 /// Start-up (from the process's start to the first image: runtime, argument parsing, catalog) is in the
 /// first image's line only; model load is the engine's work before the first tile (opening and
 /// checking the model's sessions, converting the pixels), measured at the engine's first progress report.

@@ -54,6 +54,19 @@ public sealed record UpscaleOptions
     /// </summary>
     public int? TileSize { get; init; }
 
+    /// <summary>
+    /// The options with the model a user named: a kind (general, face, text, sharp, anime; any letter case)
+    /// or else a model id (see <see cref="IUpscaler.Models"/>). The one rule for every front end's model text.
+    /// </summary>
+    public UpscaleOptions WithModel(string kindOrId)
+    {
+        string value = (kindOrId ?? "").Trim();
+        foreach (var kind in Enum.GetValues<ModelKind>())
+            if (value.Equals(kind.ToString(), StringComparison.OrdinalIgnoreCase))
+                return this with { Model = kind, ModelId = null };
+        return this with { Model = ModelKind.General, ModelId = value };
+    }
+
     /// <summary>Throws <see cref="InvalidOptionsException"/> naming the first value out of range.</summary>
     public void Validate()
     {

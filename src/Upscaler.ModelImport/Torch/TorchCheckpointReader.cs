@@ -43,7 +43,7 @@ internal static class TorchCheckpointReader
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or PickleException or InvalidCastException or IOException or FormatException or OverflowException or IndexOutOfRangeException)
         {
-            throw new ModelImportException(path, $"corrupt or truncated PyTorch checkpoint ({e.Message.Split('\n')[0].TrimEnd('.')})", e);
+            throw new ModelImportException(path, $"corrupt or truncated PyTorch checkpoint ({Upscaler.Core.ErrorText.OneLine(e.Message).TrimEnd('.')})", e);
         }
         throw new ModelImportException(path, "not a PyTorch checkpoint");
     }

@@ -35,6 +35,7 @@ ROOT = os.path.dirname(MODELS)
 for p in (KIT, TRAINING, os.path.join(MODELS, "eval")):
     sys.path.insert(0, p)
 import compact_onnx             # noqa: E402
+import datasets                 # noqa: E402
 import degrade                  # noqa: E402
 import face_align               # noqa: E402
 import ncnn_teacher             # noqa: E402
@@ -271,7 +272,7 @@ def _engine_kinds():
     return mod.engine_kinds()
 
 
-@unittest.skipUnless(os.path.isdir("/work/shared/datasets/bench"), "the shared datasets are not on this machine")
+@unittest.skipUnless(os.path.isdir(datasets.path("bench")), "the shared datasets are not on this machine")
 class SmokeRunTest(unittest.TestCase):
     """run.sh --smoke once, then the engine and import.py on what it returned."""
 
