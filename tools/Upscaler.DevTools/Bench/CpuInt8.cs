@@ -10,7 +10,7 @@ internal static class CpuInt8
 
     public static string Describe() => Int8Kernels.OnThisCpu switch
     {
-        Int8Arithmetic.Exact => "int8 copy: this CPU sums int8 products exactly (VNNI or Arm dot product)",
+        Int8Arithmetic.Exact => "int8 copy: this CPU sums int8 products exactly, with VNNI or Arm dot product",
         Int8Arithmetic.SaturatingPairs => "int8Avx2 copy where the manifest has one: AVX2 without VNNI",
         _ => "float32: no int8 arithmetic worth using",
     };
