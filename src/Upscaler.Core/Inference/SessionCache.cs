@@ -31,7 +31,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             var file = precision.FileFor(model, device);
             ModelFileVerifier.Verify(model, file);
             using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
-            var session = ModelSession.Open(model, file.Path, device, options, fixedTile);
+            var session = ModelSession.Open(model, file.Path, device, options, fixedTile, settings.ReleaseCpuArenaAfterPass);
             _sessions[(model.Id, device, fixedTile)] = session;
             return session;
         }

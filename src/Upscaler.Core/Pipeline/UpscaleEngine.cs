@@ -105,7 +105,7 @@ internal sealed class UpscaleEngine(
         int width = input.Width, height = input.Height;
         foreach (var model in ModelChain(options))
         {
-            var tile = tiles.Choose(model, device, options.TileSize);
+            var tile = tiles.Choose(model, device, options.TileSize, width, height);
             var session = sessions.Get(model, device, tile.Pinned ? tile.Edge : null);
             var statistics = model.Statistics is null ? null : sessions.GetStatistics(model, device);
             passes.Add(TiledPass.Create(session, width, height, tile.Edge, statistics));
