@@ -65,7 +65,7 @@ class PipeRunner:
     """Callable (lr uint8 HxWx3, strength) -> sr uint8, like evaluate.Runner, through ort_pipe."""
 
     def __init__(self, onnx_path, cpu=None, scale=None):
-        command = ([shutil.which("qemu-x86_64") or sys.exit("qemu-x86_64 not found: apt-get install qemu-user"), "-cpu", cpu]
+        command = ([shutil.which("qemu-x86_64") or sys.exit("qemu-x86_64 not found (Debian package qemu-user)"), "-cpu", cpu]
                    if cpu else []) + [PIPE, onnx_path, "1"]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.scale = scale or self.raw(np.zeros((1, 3, 16, 16), np.float32), 0.0).shape[2] // 16
