@@ -5,8 +5,22 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+failures=$(mktemp)   # the failed tests' names and first error lines, repeated at the end (CI shows the tail)
+trap 'rm -f "$log" "$failures"' EXIT
 status=0
+
+# Appends what failed in one suite's log to $failures: NUnit's "Failed NAME" with its error message,
+# unittest's "FAIL:/ERROR:" headers with the exception line that ends each traceback, TAP's "not ok".
+note_failures() {
+    local log="$1" what="$2"
+    awk -v what="$what" '
+        /^ +Failed [^ ]/ { print what ": " $0; grab = 3; next }
+        grab > 0 && !/^ *(Error Message:|Stack Trace:)? *$/ { print what ":     " $0; grab-- ; next }
+        /^(FAIL|ERROR): / { print what ": " $0; want = 1; next }
+        want && /^[A-Za-z_.]+(Error|Exception)[:]?/ { print what ":     " $0; want = 0; next }
+        /^not ok/ { print what ": " $0 }
+    ' "$log" >> "$failures"
+}
 
 # The real-GIMP tests (the installer's NUnit test and the end-to-end suite below) share one cached
 # Debian trixie root with GIMP 3; build it first so both run even on a clean machine.
@@ -36,6 +50,7 @@ fi
 
 echo "== .NET test suites (NUnit)"
 dotnet test Plugins.sln -c Release 2>&1 | tee -a "$log" || status=1
+note_failures "$log" "NUnit"
 
 # dotnet test prints one "Passed!/Failed! - Failed: N, Passed: N, ..." line per test project.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
@@ -62,6 +77,7 @@ plugin_python=python3
 UPSCALER_TEST_BRIDGE="$PWD/src/Upscaler.Bridge/bin/Release/net10.0/upscaler-bridge" \
     "$plugin_python" -m unittest discover -s plugins/gimp/tests -v 2>&1 | tee "$pylog" || status=1
 count_unittest "$pylog" "GIMP plug-in"
+note_failures "$pylog" "GIMP plug-in"
 rm -f "$pylog"
 
 # --- Model tools: the fp16 copies against fp32, the training scripts' setup (Debian's Python with
@@ -70,6 +86,7 @@ echo "== Model files and training scripts (Python unittest)"
 pylog=$(mktemp)
 "${UPSCALER_MODEL_PYTHON:-/usr/bin/python3}" -m unittest discover -s models/tests -v 2>&1 | tee "$pylog" || status=1
 count_unittest "$pylog" "model"
+note_failures "$pylog" "model"
 rm -f "$pylog"
 
 # --- GPU training kit (models/training/gpu): parts against references, then run.sh --smoke, the
@@ -86,6 +103,7 @@ else
     kitlog=$(mktemp)
     "$kitpy" -m unittest discover -s models/training/gpu/tests -v 2>&1 | tee "$kitlog" || status=1
     count_unittest "$kitlog" "GPU kit"
+    note_failures "$kitlog" "GPU kit"
     rm -f "$kitlog"
 fi
 
@@ -97,6 +115,7 @@ else
     echo "== GIMP end-to-end (real GIMP 3.0)"
     gimplog=$(mktemp)
     scripts/gimp/run-gimp-e2e.sh 2>&1 | tee "$gimplog" || status=1
+    note_failures "$gimplog" "GIMP e2e"
     line=$(grep -E '^gimp e2e: [0-9]+ passed, [0-9]+ failed' "$gimplog" | tail -n 1)
     if [ -n "$line" ]; then
         passed=$((passed + $(echo "$line" | awk '{print $3}')))
@@ -109,6 +128,10 @@ else
 fi
 [ "$failed" -eq 0 ] || status=1
 
+if [ -s "$failures" ]; then
+    echo "== what failed"
+    cut -c1-400 "$failures"
+fi
 echo "tests: ${passed} passed, ${failed} failed"
 if [ "$passed" -eq 0 ]; then
     echo "no tests ran" >&2

@@ -12,6 +12,11 @@ TRAINING = os.path.join(ROOT, "models", "training")
 EVAL = os.path.join(ROOT, "models", "eval")
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def scripts():
     """The training and evaluation scripts (not these tests, which name what they look for)."""
     tests = os.path.dirname(os.path.abspath(__file__))
@@ -48,7 +53,7 @@ class TextDataPackages(unittest.TestCase):
         # Downloading a package to unpack its files (apt-get download + dpkg -x, the GPU kit's data
         # builder) installs nothing; installing is what the setup script alone may do.
         installing = [os.path.relpath(f, ROOT) for f in scripts()
-                      if re.search(r"apt-get[\"', ]+(-\S+[\"', ]+)*install", open(f).read())]
+                      if re.search(r"apt-get[\"', ]+(-\S+[\"', ]+)*install", read(f))]
         self.assertEqual(installing, [])
 
     def test_missing_packages_name_the_setup_script(self):
@@ -68,7 +73,7 @@ class TextDataPackages(unittest.TestCase):
         self.assertIn("setup-data-packages.sh", str(raised.exception))
 
     def test_the_setup_script_reads_the_same_list(self):
-        script = open(os.path.join(TRAINING, "setup-data-packages.sh")).read()
+        script = read(os.path.join(TRAINING, "setup-data-packages.sh"))
         self.assertIn("data-packages.txt", script)
         self.assertIn("apt-get install", script)
 

@@ -11,7 +11,10 @@ Checks done here (there is no onnxruntime for Python on the training machine):
     (models/eval/onnx_numpy.py) and compared with PyTorch;
   * the declared receptiveField is measured: an output pixel's gradient must not
     reach further than receptiveField LR pixels, and tiles padded by it must
-    reproduce the whole-image output.
+    reproduce the whole-image output;
+  * the manifest's flopsPerPixel (model.py's formula) must equal the FLOPs counted
+    from both files' convolutions (graph_flops.py), so benchmarks and model lists
+    that read it read the graph's figure.
 """
 import argparse
 import hashlib
@@ -31,6 +34,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(MODELS, "eval"))
 from model import CompactSR      # noqa: E402
 import onnx_numpy                # noqa: E402
+import graph_flops               # noqa: E402
 
 OPSET = 17
 FIXTURE_SHAPE = (1, 3, 24, 20)
@@ -64,6 +68,14 @@ def export_fp32(model, path):
                     f"receptiveField {model.receptive_field}")
     onnx.save(m, path)
     return m
+
+
+def check_flops(declared, *graphs):
+    """The formula's FLOPs per LR pixel, checked against each graph's convolutions."""
+    for g in graphs:
+        counted = graph_flops.per_input_pixel(g)
+        assert counted == declared, f"flopsPerPixel {declared} but the graph's convolutions count {counted}"
+    return declared
 
 
 def to_fp16(m32: onnx.ModelProto) -> onnx.ModelProto:
@@ -216,6 +228,8 @@ def main():
     onnx.save(to_fp16(m32), f16)
     m32, m16 = check_contract(f32, s), check_contract(f16, s)
 
+    flops = check_flops(model.flops_per_lr_pixel(), m32, m16)
+
     rf = measure_receptive_field(model)
     assert rf <= model.receptive_field, (rf, model.receptive_field)
     with torch.no_grad():
@@ -243,7 +257,7 @@ def main():
         "receptiveField": model.receptive_field,
         "features": model.widest_activation,
         "params": model.params(),
-        "flopsPerPixel": model.flops_per_lr_pixel(),
+        "flopsPerPixel": flops,
         "description": desc,
     }
     update_manifest(entry)

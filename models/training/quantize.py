@@ -34,6 +34,12 @@ minimising the quantization MSE on a random sample; for a Conv output feeding a
 LeakyReLU the error is measured after the activation).
 
 --float-first / --float-last keep the first / last conv in float (mixed precision).
+
+--reduce-range quantizes the weights to 7 bits (-63..63) instead of 8: the copy for x86
+processors without VNNI (manifest entry "int8Avx2"). Their uint8 x int8 kernels add pairs of
+products in a saturating int16 (vpmaddubsw): 255 * 127 * 2 overflows it, 255 * 63 * 2 does not,
+so a 7-bit copy computes the same on every processor. models/eval/evaluate_avx2_int8.py
+measures both copies with the AVX2 kernels.
 """
 import argparse
 import json
@@ -158,7 +164,7 @@ def uint8_qparams(lo, hi):
 
 
 # ----------------------------------------------------------------------------- graph
-def quantize_model(m32, stats, method, pct, float_first=False, float_last=False):
+def quantize_model(m32, stats, method, pct, float_first=False, float_last=False, reduce_range=False):
     m = onnx.ModelProto()
     m.CopyFrom(m32)
     g = m.graph
@@ -214,8 +220,9 @@ def quantize_model(m32, stats, method, pct, float_first=False, float_last=False)
             w = numpy_helper.to_array(inits[wname]).astype(np.float32)
             b = numpy_helper.to_array(inits[bname]).astype(np.float32)
             amax = np.abs(w.reshape(w.shape[0], -1)).max(1)
-            ws = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
-            wq = np.clip(np.round(w / ws[:, None, None, None]), -127, 127).astype(np.int8)
+            wmax = 63 if reduce_range else 127
+            ws = np.where(amax > 0, amax / float(wmax), 1.0).astype(np.float32)
+            wq = np.clip(np.round(w / ws[:, None, None, None]), -wmax, wmax).astype(np.int8)
             xs = act[n.input[0].replace("_dequantized", "")][0]
             bs = (np.float32(xs) * ws).astype(np.float32)
             bq = np.round(b / bs).astype(np.int64)
@@ -246,7 +253,7 @@ def quantize_model(m32, stats, method, pct, float_first=False, float_last=False)
     g.initializer.extend(keep + new_inits)
     del g.node[:]
     g.node.extend(new_nodes)
-    m.doc_string = (m32.doc_string + f"; QDQ int8 (weights per-channel symmetric int8, activations "
+    m.doc_string = (m32.doc_string + f"; QDQ int8 (weights per-channel symmetric {'7-bit' if reduce_range else 'int8'}, activations "
                     f"per-tensor uint8, calibration {method}{f' {pct}%' if method == 'percentile' else ''}"
                     f"{', first conv float' if float_first else ''}{', last conv float' if float_last else ''})")
     act_report = {t: {"scale": float(s), "zero_point": int(z), "range": [float(-z * s), float((255 - z) * s)]}
@@ -267,6 +274,7 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--float-first", action="store_true")
     p.add_argument("--float-last", action="store_true")
+    p.add_argument("--reduce-range", action="store_true", help="7-bit weights: no int16 saturation on AVX2 without VNNI")
     a = p.parse_args()
     torch.set_num_threads(1)
 
@@ -283,7 +291,7 @@ def main():
 
     crops = calibration_set(net.scale, a.crops, a.lr_size, a.seed, a.degraded_share)
     stats = calibrate(net, crops, a.percentile)
-    mq, rep = quantize_model(m32, stats, a.calib, a.percentile, a.float_first, a.float_last)
+    mq, rep = quantize_model(m32, stats, a.calib, a.percentile, a.float_first, a.float_last, a.reduce_range)
     onnx.checker.check_model(mq, full_check=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     onnx.save(mq, a.out)
@@ -295,7 +303,7 @@ def main():
     print(json.dumps({"out": a.out, "bytes": os.path.getsize(a.out), "scale": net.scale,
                       "features": net.features, "blocks": net.blocks, "calib": a.calib,
                       "percentile": a.percentile, "float_first": a.float_first,
-                      "float_last": a.float_last, "ops": ops}, indent=1))
+                      "float_last": a.float_last, "reduce_range": a.reduce_range, "ops": ops}, indent=1))
     with open(a.out.replace(".onnx", ".calib.json"), "w") as f:
         json.dump(rep, f, indent=1)
 

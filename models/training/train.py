@@ -43,7 +43,7 @@ from metrics import psnr_y, to_uint8   # noqa: E402
 
 def parse_args():
     p = argparse.ArgumentParser()
-    p.add_argument("--kind", choices=["general", "face", "text"], default="general")
+    p.add_argument("--kind", choices=["general", "face", "face-aligned", "text"], default="general")
     p.add_argument("--name", required=True)
     p.add_argument("--scale", type=int, required=True)
     p.add_argument("--features", type=int, default=48)
@@ -73,6 +73,11 @@ def domain(a, seed):
     if a.kind == "general":
         bank = data.load_bank(os.path.join(HERE, "work"), 160)
         return bank, data.PairSampler(bank, a.scale, a.lr_patch, seed, a.strong_share), data.load_val_hr()
+    if a.kind == "face-aligned":
+        import face_crops
+        items = face_crops.aligned_items("train", a.scale)
+        sampler = face_crops.AlignedPairSampler(items, a.scale, a.lr_patch, seed, a.strong_share)
+        return items, sampler, face_crops.aligned_items("val", a.scale)
     if a.kind == "face":
         import faces
         bank = faces.load_train_bank(general_share=a.general_share)
@@ -85,7 +90,11 @@ def domain(a, seed):
 @torch.no_grad()
 def validate(model, val, scale, device):
     """Mean PSNR-Y (shave = scale) on the validation images: clean bicubic at d=0, and
-    the requirement's degraded input (blur+noise10+JPEG60) at d=0 and d=1."""
+    the requirement's degraded input (blur+noise10+JPEG60) at d=0 and d=1. Aligned face
+    items (name, hr, transform) are scored on their canonical crops."""
+    if val and len(val[0]) == 3:
+        import face_crops
+        return face_crops.validate(model, val, scale, device)
     model.eval()
     res = {"clean_d0": [], "deg_d0": [], "deg_d1": []}
     for i, (_, hr) in enumerate(val):
@@ -121,7 +130,12 @@ def main():
         step, elapsed, best = ck["step"], ck["elapsed"], ck.get("best", -1.0)
         print(f"resumed at step {step}, {elapsed / 60:.1f} min", flush=True)
     elif a.init:
-        src = torch.load(a.init, map_location=device)["model"]
+        if a.init.endswith(".onnx"):          # a shipped model: its initializers keep the state_dict names
+            import onnx
+            from model import from_onnx
+            src = from_onnx(onnx.load(a.init)).state_dict()
+        else:
+            src = torch.load(a.init, map_location=device)["model"]
         own = model.state_dict()
         copied = [k for k in src if k in own and src[k].shape == own[k].shape]
         own.update({k: src[k] for k in copied})
@@ -129,7 +143,7 @@ def main():
         print(f"initialised {len(copied)}/{len(own)} tensors from {a.init}", flush=True)
 
     bank, sampler, val = domain(a, a.seed + step)
-    print(f"{a.kind}: bank {bank.shape}, val {len(val)} images, params {model.params()}, "
+    print(f"{a.kind}: bank {getattr(bank, 'shape', len(bank))}, val {len(val)} images, params {model.params()}, "
           f"flops/LR px {model.flops_per_lr_pixel()}, device {device}", flush=True)
     if step == 0 and a.init:
         print(f"VAL init {json.dumps(validate(model, val, a.scale, device))}", flush=True)

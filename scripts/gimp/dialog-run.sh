@@ -11,7 +11,12 @@ Xvfb :77 -screen 0 1280x1024x24 -nolisten tcp >xvfb.log 2>&1 &
 xvfb=$!
 export DISPLAY=:77 HOME="$work" GIMP3_DIRECTORY="$work/profile" UPSCALER_E2E_WORK="$work" \
     UPSCALER_E2E_IMAGE="$image" UPSCALER_USER_MODELS_DIR="$user_models"
-sleep 1
+# On a busy machine Xvfb can take more than a moment to open the display, and a plug-in that finds
+# no display crashes before its dialog appears: wait until it answers (up to 15 s).
+for _ in $(seq 1 75); do
+    xdotool getdisplaygeometry >/dev/null 2>&1 && break
+    sleep 0.2
+done
 (
     for _ in $(seq 1 150); do
         window=$(xdotool search --onlyvisible --name "AI Upscale" 2>/dev/null | head -n 1)
@@ -30,4 +35,5 @@ keys=$!
 timeout 90 gimp-console-3.0 -i --batch-interpreter=python-fu-eval -b "exec(open('$work/dialog_batch.py').read())" --quit >dialog.log 2>&1
 code=$?
 kill "$keys" "$xvfb" 2>/dev/null
+wait "$xvfb" 2>/dev/null  # the next run reuses display :77
 exit $code

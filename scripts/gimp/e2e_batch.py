@@ -77,7 +77,7 @@ def registration():
         entry = {'type': spec.value_type.name}
         if hasattr(spec, 'minimum'):
             entry.update(minimum=spec.minimum, maximum=spec.maximum, default=spec.get_default_value())
-        if spec.value_type.name == 'gchararray':
+        if spec.value_type.name in ('gchararray', 'gboolean'):
             entry['default'] = spec.get_default_value()
         if isinstance(spec, Gimp.ParamChoice) or 'Choice' in type(spec).__name__:
             entry['choices'] = list(Gimp.param_spec_choice_get_choice(spec).list_nicks())

@@ -150,14 +150,15 @@ def check_registration(record):
     if record["menu_label"].replace("_", "") != "AI Upscale...":
         problems.append("menu label %r" % record["menu_label"])
     args = record["arguments"]
-    expected = {"scale": (1.0, 8.0), "denoise": (0.0, 1.0)}
-    expected = {"scale": (1.0, 8.0, 2.0), "denoise": (-1.0, 1.0, AUTO)}
+    expected = {"scale": (1.0, 8.0, 2.0), "denoise": (-1.0, 1.0, AUTO), "face-strength": (0.0, 1.0, 1.0)}
     for name, (low, high, default) in expected.items():
         got = args.get(name, {})
         if (got.get("minimum"), got.get("maximum"), got.get("default")) != (low, high, default):
             problems.append("argument %s: %s, expected a double from %g to %g, default %g" % (name, got, low, high, default))
     if args.get("model", {}).get("type") != "gchararray" or args["model"].get("default") != "general":
         problems.append("argument model: %s, expected a string (a kind or a model id), default general" % args.get("model"))
+    if args.get("faces", {}).get("type") != "gboolean" or args["faces"].get("default") is not True:
+        problems.append("argument faces: %s, expected a boolean, default on" % args.get("faces"))
     if args.get("device", {}).get("choices") != ["auto", "cpu", "gpu"]:
         problems.append("argument device: %s, expected choices auto, cpu, gpu" % args.get("device"))
     return problems
@@ -350,7 +351,7 @@ def main():
 
     try:
         results, seconds = run_gimp(args.root, work, "plan.json", args.bridge_env)
-        checks.check("python-fu-ai-upscale is registered under Filters > Enhance with its four arguments (model: kind or id, denoise: -1 automatic)",
+        checks.check("python-fu-ai-upscale is registered under Filters > Enhance with its six arguments (model: kind or id, denoise: -1 automatic, faces and face strength)",
                      check_registration(results.pop("registration", {})))
         # Each call is a new plug-in process that starts its own bridge, which loads the engine and the
         # model: on these tiny layers a call's time is that fixed first-result latency.

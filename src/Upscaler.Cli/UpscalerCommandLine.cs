@@ -3,7 +3,6 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Upscaler.Cli.Batch;
-using Upscaler.Cli.Bench;
 using Upscaler.Cli.Images;
 using Upscaler.Cli.Models;
 using Upscaler.Cli.Terminal;
@@ -38,11 +37,17 @@ internal sealed class UpscalerCommandLine
         Description = "Denoise: auto (measured in each image: its noise and JPEG compression) or a strength from 0 (keep grain) to 1 (remove noise and JPEG artifacts)",
         DefaultValueFactory = _ => "auto",
     };
+    private readonly Option<string> _faces = new("--faces") { Description = "auto: find the faces and restore each with the face model (when one is installed for the scale); off: the general model only", DefaultValueFactory = _ => "auto" };
+    private readonly Option<double> _faceStrength = new("--face-strength") { Description = "How much of each restored face replaces the general result, from 0 (none) to 1", DefaultValueFactory = _ => 1.0 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
     private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
     private readonly Option<string?> _format = new("--format", "-f") { Description = $"Output format: {OutputFormats.Names} (default: from -o, else the input's)" };
     private readonly Option<int?> _quality = new("--quality", "-q") { Description = "JPEG/WebP quality from 1 to 100 (default 92 for JPEG, 90 for WebP)" };
     private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Replace output files that already exist" };
+    private readonly Option<bool> _timings = new("--timings")
+    {
+        Description = "After each image, print where its time went: start-up (first image), decode, model load, upscale, encode, and the peak memory",
+    };
 
     private readonly TextWriter _out;
     private readonly TextWriter _error;
@@ -56,6 +61,7 @@ internal sealed class UpscalerCommandLine
         _interactive = interactive;
         _modelsDirectory = modelsDirectory;
         _device.AcceptOnlyFromAmong("auto", "cpu", "gpu");
+        _faces.AcceptOnlyFromAmong("auto", "off");
         _format.AcceptOnlyFromAmong("png", "jpg", "jpeg", "webp", "tif", "tiff");
     }
 
@@ -90,46 +96,12 @@ internal sealed class UpscalerCommandLine
     {
         var root = new RootCommand("AI image upscaling on your CPU or GPU: seam-free enlargements from x1 to x8." + Examples)
         {
-            _inputs, _output, _outDir, _scale, _model, _denoise, _device, _tile, _format, _quality, _overwrite,
+            _inputs, _output, _outDir, _scale, _model, _denoise, _faces, _faceStrength, _device, _tile, _format, _quality, _overwrite, _timings,
         };
         root.SetAction((result, cancellationToken) => UpscaleAsync(result, cancellationToken));
 
         root.Subcommands.Add(new ModelsCommand(_out, _error, CreateServices).Build());
 
-        var size = new Option<int>("--size") { Description = "Edge of the square test image in pixels", DefaultValueFactory = _ => 1000 };
-        var repeat = new Option<int>("--repeat") { Description = "Runs per measurement; the best is reported", DefaultValueFactory = _ => 2 };
-        var pytorch = new Option<string?>("--pytorch")
-        {
-            Description = "Also time the same models in PyTorch with this Python (e.g. /usr/bin/python3 with Debian's python3-torch); run from the source tree",
-        };
-        var photo = new Option<string>("--photo")
-        {
-            Description = "Size of the photo for the whole-pipeline run (decode, x4, encode), WIDTHxHEIGHT",
-            DefaultValueFactory = _ => "3000x2000",
-        };
-        var bench = new Command("bench", "Time the shipped general models and print Markdown for docs/benchmarks.md") { size, repeat, photo, pytorch };
-        bench.SetAction(async (result, cancellationToken) =>
-        {
-            if (result.GetValue(photo)?.Split('x') is not [var w, var h] || !int.TryParse(w, out int photoW) || !int.TryParse(h, out int photoH)
-                || photoW is < 16 or > 8000 || photoH is < 16 or > 8000)
-                return Usage($"--photo must be WIDTHxHEIGHT, each 16 to 8000, not '{result.GetValue(photo)}'");
-            using var services = CreateServices();
-            using var float32Services = CreateServices(settings => settings.UseInt8OnCpu = false);
-            int edge = Math.Clamp(result.GetValue(size), 16, 8000);
-            string modelsDirectory = services.GetRequiredService<UpscalerSettings>().ModelsDirectory;
-            try
-            {
-                var torch = PyTorchComparison.Find(result.GetValue(pytorch));
-                return await new BenchmarkRunner(services.GetRequiredService<IUpscaler>(), float32Services.GetRequiredService<IUpscaler>(), modelsDirectory, _out)
-                    .RunAsync(edge, edge, (photoW, photoH), Math.Max(1, result.GetValue(repeat)), torch, cancellationToken);
-            }
-            catch (Exception e) when (e is UpscalerException or BenchmarkException or InvalidDataException)
-            {
-                _error.WriteLine($"upscaler: bench: {e.Message}");
-                return ExitCodes.SomeFailed;
-            }
-        });
-        root.Subcommands.Add(bench);
         return root;
     }
 
@@ -213,12 +185,15 @@ internal sealed class UpscalerCommandLine
         var options = new UpscaleOptions
         {
             Scale = result.GetValue(_scale),
+            Faces = Enum.Parse<FaceMode>(result.GetValue(_faces)!, ignoreCase: true),
+            FaceStrength = result.GetValue(_faceStrength),
             Device = Enum.Parse<ComputeDevice>(result.GetValue(_device)!, ignoreCase: true),
             TileSize = result.GetValue(_tile),
         }.WithModel(result.GetValue(_model)!);
         options.Validate();
         var denoise = DenoiseSetting.Parse(result.GetValue(_denoise)!);
-        return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite), options with { Denoise = denoise.Strength ?? 0 }, denoise);
+        return new BatchSettings(inputs, output, outDir, format, quality, result.GetValue(_overwrite),
+            options with { Denoise = denoise.Strength ?? 0 }, denoise, result.GetValue(_timings));
     }
 
     /// <summary>The per-user models folder (<see cref="UserModelsFolder"/>); tests point it at a scratch folder.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Upscaler.Core.Catalog;
+using Upscaler.Core.Faces;
 using Upscaler.Core.Inference;
 using Upscaler.Core.Pipeline;
 using Upscaler.Core.Tiling;
@@ -25,6 +26,7 @@ public static class UpscalerServiceCollectionExtensions
         services.TryAddSingleton<DeviceSelector>();
         services.TryAddSingleton<TileSizer>();
         services.TryAddSingleton<SessionCache>();
+        services.TryAddSingleton<FaceRestorer>();
         services.TryAddSingleton<IUpscaler, UpscaleEngine>();
         services.TryAddSingleton<IModelRegistry, ModelRegistry>();
         return services;

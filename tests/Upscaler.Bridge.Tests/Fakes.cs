@@ -44,6 +44,8 @@ internal sealed class FakeUpscaler : IUpscaler
         Suggestions++;
         return new(0.35, 3.1, jpegQuality, 0.2);
     }
+
+    public IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default) => [];
 }
 
 internal static class Servers

@@ -51,12 +51,22 @@ internal static class Frames
         return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 1), .. length, .. name, .. pixels]);
     }
 
+    /// <summary>An UPSCALE with flag 4 and the face block (u8 mode, f64 strength) between header and pixels.</summary>
+    public static byte[] UpscaleWithFaces(uint id, byte mode, double strength, int width, int height, int channels, int bits, byte[] pixels)
+    {
+        var block = new byte[9];
+        block[0] = mode;
+        BinaryPrimitives.WriteDoubleLittleEndian(block.AsSpan(1), strength);
+        return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, flags: 4), .. block, .. pixels]);
+    }
+
     /// <summary>
-    /// An UPSCALE with the optional blocks in their documented order: the model id block (flag 1), then the
-    /// JPEG quality byte (flag 2). Denoise −1 asks for automatic denoise.
+    /// An UPSCALE with the optional blocks in their documented order: the model id block (flag 1), the
+    /// JPEG quality byte (flag 2), then the face block (flag 4). Denoise −1 asks for automatic denoise.
     /// </summary>
     public static byte[] UpscaleWith(uint id, int width, int height, int channels, int bits, byte[] pixels,
-        double denoise = -1, string? modelId = null, byte? jpegQuality = null, byte[]? extra = null)
+        double denoise = -1, string? modelId = null, byte? jpegQuality = null, byte? faceMode = null, double faceStrength = 1.0,
+        byte[]? extra = null)
     {
         var blocks = new List<byte>();
         uint flags = 0;
@@ -72,6 +82,14 @@ internal static class Frames
         {
             blocks.Add(q);
             flags |= 2;
+        }
+        if (faceMode is byte mode)
+        {
+            var face = new byte[9];
+            face[0] = mode;
+            BinaryPrimitives.WriteDoubleLittleEndian(face.AsSpan(1), faceStrength);
+            blocks.AddRange(face);
+            flags |= 4;
         }
         return Frame(1, [.. UpscaleHeader(id, (uint)width, (uint)height, (byte)channels, (byte)bits, denoise: denoise, flags: flags),
             .. blocks, .. extra ?? [], .. pixels]);

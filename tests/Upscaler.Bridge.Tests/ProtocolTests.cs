@@ -68,7 +68,7 @@ public class ProtocolTests
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)5, -1, 0u, 3, "unknown model code 5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -5, 0u, 3, "tile size -5")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, 7, 0u, 5, "tile size 7")]
-    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 4u, 3, "unknown request flags")]
+    [TestCase(3u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 8u, 3, "unknown request flags")]
     [TestCase(3u, 2u, (byte)4, (byte)8, 9.0, (byte)0, -1, 0u, 5, "scale 9 is out of range")]
     [TestCase(3u, 2u, (byte)4, (byte)8, double.NaN, (byte)0, -1, 0u, 5, "scale NaN")]
     [TestCase(40000u, 2u, (byte)4, (byte)8, 2.0, (byte)0, -1, 0u, 4, "over the limit")]
@@ -200,6 +200,56 @@ public class ProtocolTests
         Assert.That(exit, Is.EqualTo(0));
         Assert.That(Answer.ParseAll(output)[^1].Type, Is.EqualTo(Answer.Result));
         Assert.That(engine.LastOptions?.ModelId, Is.EqualTo("fake-x2"));
+    }
+
+    [Test]
+    public async Task A_face_block_sets_face_mode_and_strength_and_without_it_faces_are_auto()
+    {
+        var engine = new FakeUpscaler();
+        var (exit, _) = await Servers.RunAsync(Frames.UpscaleWithFaces(5, 1, 0.25, 3, 2, 4, 8, Tiny), engine);
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That((engine.LastOptions?.Faces, engine.LastOptions?.FaceStrength), Is.EqualTo((Upscaler.Core.FaceMode.Off, 0.25)));
+
+        var plain = new FakeUpscaler();
+        await Servers.RunAsync(Good(6), plain);
+        Assert.That((plain.LastOptions?.Faces, plain.LastOptions?.FaceStrength), Is.EqualTo((Upscaler.Core.FaceMode.Auto, 1.0)));
+    }
+
+    [Test]
+    public async Task All_three_blocks_are_read_in_their_order_model_id_jpeg_quality_faces()
+    {
+        var engine = new FakeUpscaler();
+        var (exit, output) = await Servers.RunAsync(
+            Frames.UpscaleWith(8, 3, 2, 4, 8, Tiny, modelId: "fake-x2", jpegQuality: 63, faceMode: 1, faceStrength: 0.4), engine);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(exit, Is.EqualTo(0));
+        Assert.That(answers[0].Chosen.JpegQuality, Is.EqualTo(63));
+        Assert.That(answers[^1].Type, Is.EqualTo(Answer.Result));
+        Assert.That((engine.LastOptions?.ModelId, engine.LastOptions?.Faces, engine.LastOptions?.FaceStrength, engine.LastOptions?.Denoise),
+            Is.EqualTo(("fake-x2", (Upscaler.Core.FaceMode?)Upscaler.Core.FaceMode.Off, (double?)0.4, (double?)0.35)), "auto denoise keeps the face options");
+    }
+
+    [Test]
+    public async Task A_faces_flag_on_a_frame_that_ends_before_its_block_is_a_bad_request()
+    {
+        var bare = Frames.Frame(1, [.. Frames.UpscaleHeader(5, 1, 1, 1, 8, flags: 4), .. new byte[4]]);
+        var (_, output) = await Servers.RunAsync([.. bare, .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+
+        Assert.That(answers[0].Message, Does.Contain("the frame ends before it"));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
+    }
+
+    [TestCase(2, 0.5, "unknown face mode 2")]
+    [TestCase(0, 1.5, "face strength 1.5 is out of range")]
+    public async Task A_bad_face_block_is_rejected_and_the_stream_stays_in_sync(int mode, double strength, string says)
+    {
+        var (_, output) = await Servers.RunAsync([.. Frames.UpscaleWithFaces(5, (byte)mode, strength, 3, 2, 4, 8, Tiny), .. Good(6)]);
+        var answers = Answer.ParseAll(output);
+        Assert.That((answers[0].Type, answers[0].RequestId), Is.EqualTo((Answer.Error, 5u)), answers[0].ToString());
+        Assert.That(answers[0].Message, Does.Contain(says));
+        Assert.That(answers[^1].RequestId, Is.EqualTo(6u));
     }
 
     [TestCase("", null, "model id length 0")]

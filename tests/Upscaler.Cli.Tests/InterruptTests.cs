@@ -48,7 +48,9 @@ public class InterruptTests : ScratchFolderTests
     [Test]
     public void A_temporary_file_left_by_a_killed_run_is_swept_by_the_next_run_beside_the_same_target()
     {
-        Dir.Png("in.png", 600, 600);
+        // 144 tiles of the slow model: far more than a fast machine finishes between the first progress
+        // line and the kill.
+        Dir.Png("in.png", 1536, 1536);
         using (var killed = Process.Start(Cli.StartInfo(Cli.SlowModels, Dir.Path, "in.png", "-o", "out.png", "--scale", "2", "--tile", "128"))!)
         {
             // The temporary file exists from the start; the first progress line means the upscale runs

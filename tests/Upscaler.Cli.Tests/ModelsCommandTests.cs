@@ -49,6 +49,30 @@ public class ModelsCommandTests : ScratchFolderTests
     }
 
     [Test]
+    public async Task The_list_gives_each_models_estimated_seconds_per_megapixel_from_its_flops()
+    {
+        var list = await Cli.RunAsync(Cli.ShippedModels, "models");
+
+        Assert.That(list.ExitCode, Is.Zero, list.ToString());
+        Assert.That(list.Output, Does.Match(@"(?m)^ID\s+KIND\s+SCALE\s+DENOISE\s+FROM\s+S/MP\*\s+DESCRIPTION"));
+        Assert.That(list.Output, Does.Contain("* estimated seconds per input megapixel on this CPU: each model's FLOPs at the rate a 256x256 float32 run of general-x2 just measured"));
+        // Times scale with the manifest's FLOPs: x4 (459,648 per pixel) against x2 (428,544).
+        double Seconds(string id) => double.Parse(System.Text.RegularExpressions.Regex.Match(list.Output, $@"(?m)^{id}\s+\S+\s+x\d\s+\S+\s+ours\s+([\d.]+)\s").Groups[1].Value,
+            System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(Seconds("general-x2"), Is.GreaterThan(0));
+        Assert.That(Seconds("general-x4") / Seconds("general-x2"), Is.EqualTo(459_648.0 / 428_544).Within(0.1));
+    }
+
+    [Test]
+    public async Task Without_a_shipped_model_stating_its_flops_the_speed_is_unknown_and_says_why()
+    {
+        var list = await Cli.RunAsync(Cli.TestModels, "models");
+        Assert.That(list.ExitCode, Is.Zero, list.ToString());
+        Assert.That(list.Output, Does.Match(@"(?m)^test-x2\s+general\s+x2\s+yes\s+ours\s+\?\s"));
+        Assert.That(list.Output, Does.Contain("* S/MP*: no shipped model states its FLOPs to measure this CPU's rate with"));
+    }
+
+    [Test]
     public async Task An_ncnn_model_is_converted_added_listed_used_by_id_and_removed()
     {
         var (param, bin) = NcnnNearestX2();
@@ -57,7 +81,7 @@ public class ModelsCommandTests : ScratchFolderTests
         Assert.That(add.Output, Does.Contain("added nearest: anime x2").And.Contain("no denoise control"));
 
         var list = await Cli.RunAsync(Cli.TestModels, "models");
-        Assert.That(list.Output, Does.Match(@"nearest\s+anime\s+x2\s+no\s+yours\s+nearest neighbour x2"));
+        Assert.That(list.Output, Does.Match(@"nearest\s+anime\s+x2\s+no\s+yours\s+\S+\s+nearest neighbour x2"));
 
         string input = Dir.Png("in.png", 20, 14), output = Dir.File("out.png");
         var run = await Cli.RunAsync(Cli.TestModels, input, "-o", output, "--scale", "2", "--model", "nearest", "--denoise", "0.4");

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using NetVips;
 
 namespace Upscaler.Cli.Tests;
@@ -20,6 +21,31 @@ public class UpscaleCommandTests : ScratchFolderTests
         using var output = Image.NewFromFile(Dir.File("out.png"));
         Assert.That((output.Width, output.Height, output.Bands), Is.EqualTo((width, height, 3)));
         Assert.That(result.Output, Does.Contain("out.png (" + width + "x" + height));
+    }
+
+    [Test]
+    public async Task Timings_give_one_line_per_image_with_its_phases_and_start_up_only_for_the_first()
+    {
+        string a = Dir.Png("a.png", 40, 30), b = Dir.Png("b.png", 24, 20);
+        var result = await Run(a, b, "--out-dir", Dir.File("out"), "--scale", "2", "--timings");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        var lines = result.Output.Split('\n').Where(l => l.StartsWith("timings: ", StringComparison.Ordinal)).ToList();
+        Assert.That(lines, Has.Count.EqualTo(2), result.ToString());
+        // Automatic denoise (the default) measures each image before the engine runs.
+        const string phases = @"decode [\d.]+ s, auto denoise [\d.]+ s, model load [\d.]+ s, upscale [\d.]+ s, encode [\d.]+ s, total [\d.]+ s; peak memory [\d.]+ GB$";
+        Assert.That(lines[0], Does.Match($@"^timings: {Regex.Escape(a)}: start-up [\d.]+ s, {phases}"));
+        Assert.That(lines[1], Does.Match($@"^timings: {Regex.Escape(b)}: {phases}"));
+        // Each line follows its image's result line.
+        Assert.That(result.Output.IndexOf(lines[0], StringComparison.Ordinal), Is.GreaterThan(result.Output.IndexOf("a_x2.png", StringComparison.Ordinal)));
+    }
+
+    [Test]
+    public async Task Without_timings_nothing_about_them_is_printed()
+    {
+        var result = await Run(Dir.Png("a.png", 40, 30), "-o", Dir.File("a_x2.png"), "--scale", "2");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.Output + result.Error, Does.Not.Contain("timings"));
     }
 
     [Test]

@@ -22,8 +22,8 @@ public class DependencyInjectionTests
         var exported = typeof(IUpscaler).Assembly.GetExportedTypes().Select(t => t.Name).Order().ToArray();
         Assert.That(exported, Is.EquivalentTo(new[]
         {
-            "AutoDenoise", "ChannelOrder", "ComputeDevice", "DenoiseDecision", "DenoiseSetting", "DenoiseSuggestion", "DeviceUnavailableException",
-            "ErrorText", "IModelRegistry", "ImageTooLargeException", "InferenceFailedException",
+            "AutoDenoise", "ChannelOrder", "ComputeDevice", "DenoiseDecision", "DenoiseSetting", "DenoiseSuggestion", "DetectedFace", "DeviceUnavailableException",
+            "ErrorText", "FaceMode", "IModelRegistry", "ImageTooLargeException", "InferenceFailedException",
             "InvalidOptionsException", "IUpscaler", "ModelCatalogException", "ModelInfo", "ModelKind", "ModelOrigin",
             "ModelRegistration", "OutOfDeviceMemoryException", "PooledValueSpec", "OutputSize", "PixelImage", "PixelLayout", "UpscaleOptions",
             "UpscaleProgress", "UpscalerException", "UpscalerServiceCollectionExtensions", "UpscalerSettings", "UserModelsFolder",

@@ -102,17 +102,6 @@ public class ShippedModelTests
         }
     }
 
-    [Test]
-    public void The_cpu_runs_the_int8_copy_only_where_the_processor_has_int8_dot_products()
-    {
-        var model = Model("general-x4");
-        using var on = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels, UseInt8OnCpu = true });
-        using var off = new SessionCache(new UpscalerSettings { ModelsDirectory = Engines.ShippedModels, UseInt8OnCpu = false });
-        bool dotProducts = System.Runtime.Intrinsics.X86.AvxVnni.IsSupported || System.Runtime.Intrinsics.Arm.Dp.IsSupported;
-        Assert.That(on.Get(model, ComputeDevice.Cpu).File, Is.EqualTo(dotProducts ? model.Int8!.Path : model.FilePath));
-        Assert.That(off.Get(model, ComputeDevice.Cpu).File, Is.EqualTo(model.FilePath));
-    }
-
     [TestCaseSource(nameof(Models))]
     public async Task Thread_count_does_not_change_the_result(string id)
     {

@@ -49,6 +49,27 @@ public class EffectSettingsTests
     public void Automatic_denoise_ignores_the_slider() =>
         Assert.That((EffectSettings.Default with { DenoisePercent = 80 }).Denoise, Is.EqualTo(DenoiseSetting.Auto));
 
+    [TestCase(true, 100, FaceMode.Auto, 1.0)]
+    [TestCase(true, 40, FaceMode.Auto, 0.4)]
+    [TestCase(false, 100, FaceMode.Off, 1.0)]
+    public void Face_checkbox_and_strength_map_to_the_face_options(bool restore, int percent, FaceMode mode, double strength)
+    {
+        var options = (EffectSettings.Default with { RestoreFaces = restore, FaceStrengthPercent = percent }).ToUpscaleOptions();
+        Assert.That((options.Faces, options.FaceStrength), Is.EqualTo((mode, strength)));
+    }
+
+    [Test]
+    public void Faces_are_restored_at_full_strength_by_default() =>
+        Assert.That((EffectSettings.Default.RestoreFaces, EffectSettings.Default.FaceStrengthPercent), Is.EqualTo((true, 100)));
+
+    [TestCase(-1)]
+    [TestCase(101)]
+    public void Face_strength_out_of_range_is_a_one_line_options_error(int percent)
+    {
+        var e = Assert.Throws<InvalidOptionsException>(() => (EffectSettings.Default with { FaceStrengthPercent = percent }).ToUpscaleOptions());
+        Assert.That(e!.Message, Does.Contain("face strength"));
+    }
+
     [TestCase(-1)]
     [TestCase(101)]
     public void Denoise_out_of_range_is_a_one_line_options_error(int percent)
@@ -76,6 +97,7 @@ public class EffectSettingsTests
         Assert.That(EffectText.Help, Does.Contain("Image › Resize").And.Contain("Effects › Photo › AI Upscale").And.Contain("Nearest Neighbor"));
         Assert.That(EffectText.ScaleName(ScaleChoice.X3), Is.EqualTo("3×"));
         Assert.That(EffectText.Help, Does.Contain("Automatic").And.Contain("upscaler models add").And.Contain("no denoise control"));
+        Assert.That(EffectText.Help, Does.Contain("Restore faces").And.Contain("Face strength"));
     }
 }
 

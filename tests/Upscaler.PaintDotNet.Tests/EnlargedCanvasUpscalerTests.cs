@@ -118,6 +118,8 @@ public class EnlargedCanvasUpscalerTests
         }
 
         public DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null) => new(0, 0, jpegQuality, 0);
+
+        public IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default) => [];
     }
 
     [Test]

@@ -24,7 +24,8 @@ public enum DeviceChoice
 /// </summary>
 /// <param name="Model">A kind name or a model id (<see cref="ModelMenuEntry.Value"/>).</param>
 /// <param name="AutoDenoise">Measure the image and choose the strength; <paramref name="DenoisePercent"/> is used only when off.</param>
-public sealed record EffectSettings(ScaleChoice Scale, string Model, bool AutoDenoise, int DenoisePercent, DeviceChoice Device)
+public sealed record EffectSettings(ScaleChoice Scale, string Model, bool AutoDenoise, int DenoisePercent, DeviceChoice Device,
+    bool RestoreFaces = true, int FaceStrengthPercent = 100)
 {
     public const int MinDenoisePercent = 0;
     public const int MaxDenoisePercent = 100;
@@ -51,12 +52,16 @@ public sealed record EffectSettings(ScaleChoice Scale, string Model, bool AutoDe
     {
         if (DenoisePercent is < MinDenoisePercent or > MaxDenoisePercent)
             throw new InvalidOptionsException($"denoise {DenoisePercent} % is out of range: use 0 to 100 %");
+        if (FaceStrengthPercent is < 0 or > 100)
+            throw new InvalidOptionsException($"face strength {FaceStrengthPercent} % is out of range: use 0 to 100 %");
         if (string.IsNullOrWhiteSpace(Model))
             throw new InvalidOptionsException("no model is chosen");
         var options = new UpscaleOptions
         {
             Scale = Factor,
             Denoise = Denoise.Strength ?? 0,
+            Faces = RestoreFaces ? FaceMode.Auto : FaceMode.Off,
+            FaceStrength = FaceStrengthPercent / 100.0,
             Device = Device switch
             {
                 DeviceChoice.Auto => ComputeDevice.Auto,

@@ -12,6 +12,8 @@ public static class EffectText
     public const string AutoDenoiseDescription = "Automatic (measured from the image's noise and JPEG compression)";
     public const string DenoiseLabel = "Denoise strength (%)";
     public const string DeviceLabel = "Device";
+    public const string FacesLabel = "Restore faces (general model)";
+    public const string FaceStrengthLabel = "Face strength (%)";
 
     public static string ScaleName(ScaleChoice scale) => $"{(int)scale}×";
 
@@ -53,7 +55,7 @@ public static class EffectText
 
         Paint.NET effects cannot change the canvas size, so upscaling takes two steps:
         1. Image › Resize: enlarge the image by 200 %, 300 % or 400 %. Any resampling works; Nearest Neighbor is exact.
-        2. Effects › Photo › AI Upscale: pick the same factor as Scale, then the model, denoise and device.
+        2. Effects › Photo › AI Upscale: pick the same factor as Scale, then the model, denoise, device and faces.
 
         The effect rebuilds the original from the enlarged layer (the average of every 2×2, 3×3 or 4×4 block)
         and replaces the layer with the AI-upscaled result. If the width or height is not a multiple of the
@@ -65,6 +67,8 @@ public static class EffectText
         off to set it yourself (0 % keeps grain and texture, 100 % removes noise and JPEG artifacts). A model
         marked "no denoise control" in the list ignores denoise, and the denoise settings are then disabled.
         Device: Auto uses the GPU through DirectML when there is one, else the CPU.
+        Restore faces: with the general model, each face found is restored by the face model (at 2× and 4×) and
+        blended in; Face strength sets how much of it replaces the general result. Without faces nothing changes.
 
         Inference runs once per change of settings; Cancel stops it.
         """;

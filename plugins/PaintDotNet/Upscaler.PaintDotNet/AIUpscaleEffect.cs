@@ -43,6 +43,8 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         AutoDenoise,
         Denoise,
         Device,
+        Faces,
+        FaceStrength,
     }
 
     protected override PropertyCollection OnCreatePropertyCollection()
@@ -57,6 +59,8 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
             new BooleanProperty(PropertyNames.AutoDenoise, defaults.AutoDenoise),
             new Int32Property(PropertyNames.Denoise, defaults.DenoisePercent, EffectSettings.MinDenoisePercent, EffectSettings.MaxDenoisePercent),
             ChoiceProperty(PropertyNames.Device, Enum.GetValues<DeviceChoice>(), defaults.Device),
+            new BooleanProperty(PropertyNames.Faces, defaults.RestoreFaces),
+            new Int32Property(PropertyNames.FaceStrength, defaults.FaceStrengthPercent, 0, 100),
         };
         return new PropertyCollection(properties, new List<PropertyCollectionRule> { new DenoiseControlsRule(models) });
     }
@@ -70,6 +74,9 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         ui.SetPropertyControlValue(PropertyNames.AutoDenoise, ControlInfoPropertyNames.Description, EffectText.AutoDenoiseDescription);
         ui.SetPropertyControlValue(PropertyNames.Denoise, ControlInfoPropertyNames.DisplayName, EffectText.DenoiseLabel);
         ui.SetPropertyControlValue(PropertyNames.Device, ControlInfoPropertyNames.DisplayName, EffectText.DeviceLabel);
+        ui.SetPropertyControlValue(PropertyNames.Faces, ControlInfoPropertyNames.DisplayName, "");
+        ui.SetPropertyControlValue(PropertyNames.Faces, ControlInfoPropertyNames.Description, EffectText.FacesLabel);
+        ui.SetPropertyControlValue(PropertyNames.FaceStrength, ControlInfoPropertyNames.DisplayName, EffectText.FaceStrengthLabel);
         PropertyControlInfo scale = ui.FindControlForPropertyName(PropertyNames.Scale)!;
         foreach (var value in Enum.GetValues<ScaleChoice>())
             scale.SetValueDisplayName(value, EffectText.ScaleName(value));
@@ -107,7 +114,9 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
                 Models[(int)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Model)!.Value].Value,
                 newToken.GetProperty<BooleanProperty>(PropertyNames.AutoDenoise)!.Value,
                 newToken.GetProperty<Int32Property>(PropertyNames.Denoise)!.Value,
-                (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value);
+                (DeviceChoice)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.Device)!.Value,
+                newToken.GetProperty<BooleanProperty>(PropertyNames.Faces)!.Value,
+                newToken.GetProperty<Int32Property>(PropertyNames.FaceStrength)!.Value);
             _result = Cache.GetOrCompute(CopySource(), settings, (source, s) => CancellationPolling.Run(
                 ct => new EnlargedCanvasUpscaler(Engine.Value.Upscaler).UpscaleAsync(source, s, null, ct),
                 () => IsCancelRequested));

@@ -121,7 +121,8 @@ def run_bridge(bridge, image, layer, fmt, settings):
         result = bridge.upscale(layer.get_width(), layer.get_height(), fmt.channels, fmt.bits, pixels,
                                 settings['scale'], settings['model'], settings['denoise'], settings['device'],
                                 on_progress=on_progress, on_denoise=on_denoise,
-                                jpeg_quality=image_jpeg_quality(image) if auto else None)
+                                jpeg_quality=image_jpeg_quality(image) if auto else None,
+                                faces='auto' if settings['faces'] else 'off', face_strength=settings['face-strength'])
     finally:
         Gimp.progress_end()
     return result, (chosen[0] if chosen else None)
@@ -161,7 +162,8 @@ def settings_from(config):
     """The PDB arguments as the bridge client takes them: denoise -1 (or any negative) means automatic."""
     denoise = config.get_property('denoise')
     return {'scale': config.get_property('scale'), 'model': model_menu.canonical(config.get_property('model') or ''),
-            'denoise': 'auto' if denoise < 0 else denoise, 'device': config.get_property('device')}
+            'denoise': 'auto' if denoise < 0 else denoise, 'device': config.get_property('device'),
+            'faces': config.get_property('faces'), 'face-strength': config.get_property('face-strength')}
 
 
 def the_layer(image, drawables):
@@ -179,8 +181,9 @@ def failure(procedure, message):
 
 
 def show_dialog(procedure, config, models):
-    """The dialog: scale, every installed model, automatic denoise or a strength, device. The denoise
-    controls are disabled, with the reason under them, for models without a denoise control. Returns
+    """The dialog: scale, every installed model, automatic denoise or a strength, restore faces and
+    face strength, device. The denoise controls are disabled, with the reason under them, for models
+    without a denoise control; the face strength while faces are not restored. Returns
     whether the user accepted; the PDB argument "denoise" then holds -1 (automatic) or the strength."""
     gi.require_version('GimpUi', '3.0')
     gi.require_version('Gtk', '3.0')
@@ -204,7 +207,9 @@ def show_dialog(procedure, config, models):
     note.set_xalign(0.0)
     strength = dialog.get_scale_entry('denoise-strength', 1.0)
     auto = dialog.get_widget('auto-denoise', GObject.TYPE_NONE)
-    box = dialog.fill_box('settings', ['scale', 'auto-denoise', 'denoise-strength', 'denoise-note', 'device'])
+    face_strength = dialog.get_scale_entry('face-strength', 1.0)
+    box = dialog.fill_box('settings', ['scale', 'auto-denoise', 'denoise-strength', 'denoise-note',
+                                       'faces', 'face-strength', 'device'])
 
     row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=6)
     label = Gtk.Label.new_with_mnemonic('_Model')
@@ -220,8 +225,9 @@ def show_dialog(procedure, config, models):
         auto.set_sensitive(usable)
         strength.set_sensitive(usable and not config.get_property('auto-denoise'))
         note.set_text(text)
+        face_strength.set_sensitive(config.get_property('faces'))
 
-    handlers = [config.connect('notify::model', sync), config.connect('notify::auto-denoise', sync)]
+    handlers = [config.connect('notify::%s' % name, sync) for name in ('model', 'auto-denoise', 'faces')]
     sync()
     dialog.fill(['settings'])
     accepted = dialog.run()
@@ -290,6 +296,11 @@ class AiUpscale(Gimp.PlugIn):
                                       'Denoise strength, 0 (keep grain) to 1 (remove noise and JPEG artifacts); '
                                       '-1 = automatic (measured in the layer, with the JPEG file\'s quality as a hint)',
                                       -1.0, 1.0, -1.0, GObject.ParamFlags.READWRITE)
+        procedure.add_boolean_argument('faces', 'R_estore faces', 'Find faces and restore each with the face model '
+                                       '(general model only, when a face model is installed for the scale)',
+                                       True, GObject.ParamFlags.READWRITE)
+        procedure.add_double_argument('face-strength', 'Face stren_gth', 'How much of each restored face replaces '
+                                      'the general result, 0 to 1', 0.0, 1.0, 1.0, GObject.ParamFlags.READWRITE)
         procedure.add_choice_argument('device', 'De_vice', 'Where to run: auto, cpu or gpu',
                                       choice(('auto', 'Automatic (GPU if available)'), ('cpu', 'CPU'), ('gpu', 'GPU')),
                                       'auto', GObject.ParamFlags.READWRITE)

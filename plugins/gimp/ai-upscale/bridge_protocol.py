@@ -34,6 +34,9 @@ ANSWER_TYPES = (PROGRESS_FRAME, RESULT, ERROR, MODELS, DENOISE)
 MODELS_BY_NAME = {"general": 0, "face": 1, "text": 2, "sharp": 3, "anime": 4}
 # UPSCALE flag: a model id block (u16 length, UTF-8 id) follows the request header, before the pixels.
 FLAG_MODEL_ID = 0x1
+FLAG_FACES = 0x4
+FACE_BLOCK = struct.Struct("<Bd")   # mode (0 auto, 1 off), face strength 0..1
+FACE_MODES = {"auto": 0, "off": 1}
 MODEL_ID_LENGTH = struct.Struct("<H")
 MAX_MODEL_ID_BYTES = 64
 # UPSCALE flag: one byte, the quality (1..100) of the JPEG file the pixels came from, follows (after the id block).
@@ -93,14 +96,17 @@ def pixel_bytes(width, height, channels, bits):
 
 
 def upscale_header(request_id, width, height, channels, bits, scale, model="general",
-                   denoise="auto", device="auto", tile=TILE_AUTO, pixel_count=None, jpeg_quality=None):
+                   denoise="auto", device="auto", tile=TILE_AUTO, pixel_count=None, jpeg_quality=None,
+                   faces=None, face_strength=1.0):
     """Frame header plus UPSCALE request header and its blocks; the caller sends the pixels right after it.
 
     model is a kind (general, face, text, sharp, anime) or a model id from list_models(); an id
     travels in the model id block. denoise is "auto" (the bridge measures the image and answers with a
     DENOISE frame) or a strength from 0 to 1; jpeg_quality (1..100), the quality of the JPEG file the
     pixels came from, is auto's hint. Kept apart from the pixels so a large image is written to the pipe
-    as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one)."""
+    as it is, never copied. pixel_count overrides the payload size (only tests want a wrong one).
+    faces ("auto" or "off") and face_strength travel in the face block, last; without faces the bridge
+    restores faces automatically at strength 1."""
     if device not in DEVICES_BY_NAME:
         raise ValueError("unknown device %r: use one of %s" % (device, ", ".join(DEVICES_BY_NAME)))
     flags, blocks = 0, b""
@@ -116,6 +122,11 @@ def upscale_header(request_id, width, height, channels, bits, scale, model="gene
         flags |= FLAG_JPEG_QUALITY
         blocks += bytes([jpeg_quality])
     strength = DENOISE_AUTO if denoise == "auto" else float(denoise)
+    if faces is not None:
+        if faces not in FACE_MODES:
+            raise ValueError("unknown face mode %r: use auto or off" % (faces,))
+        flags |= FLAG_FACES
+        blocks += FACE_BLOCK.pack(FACE_MODES[faces], float(face_strength))
     size = pixel_bytes(width, height, channels, bits) if pixel_count is None else pixel_count
     body = REQUEST_HEADER.pack(request_id, width, height, channels, bits, MODELS_BY_NAME.get(model, 0),
                                DEVICES_BY_NAME[device], float(scale), strength, int(tile), flags) + blocks
@@ -308,7 +319,8 @@ class BridgeProcess:
                 raise decode_error(answer.payload)[1]
 
     def upscale(self, width, height, channels, bits, pixels, scale, model="general", denoise="auto",
-                device="auto", tile=TILE_AUTO, on_progress=None, jpeg_quality=None, on_denoise=None):
+                device="auto", tile=TILE_AUTO, on_progress=None, jpeg_quality=None, on_denoise=None,
+                faces=None, face_strength=1.0):
         """Upscales raw interleaved pixels; returns a Result or raises BridgeError / ProtocolError.
 
         on_progress(done, total) is called for every PROGRESS frame; when it returns False the request
@@ -320,7 +332,7 @@ class BridgeProcess:
         request_id = self.next_id
         self.next_id += 1
         header = upscale_header(request_id, width, height, channels, bits, scale, model, denoise, device, tile,
-                                jpeg_quality=jpeg_quality)
+                                jpeg_quality=jpeg_quality, faces=faces, face_strength=face_strength)
         self._send(header, pixels)
         cancel_sent = False
         while True:

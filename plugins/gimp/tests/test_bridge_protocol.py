@@ -81,6 +81,16 @@ class EncodingTests(unittest.TestCase):
             with self.assertRaisesRegex(ValueError, "JPEG quality"):
                 bp.upscale_header(1, 1, 1, 3, 8, 2, jpeg_quality=quality)
 
+    def test_faces_travel_in_the_face_block_after_the_other_blocks(self):
+        plain = bp.upscale_header(1, 1, 1, 3, 8, 2)
+        self.assertEqual(len(plain), 16 + 40, "without faces there is no face block (the bridge's default: auto)")
+        both = bp.upscale_header(1, 1, 1, 3, 8, 2, model="x2", jpeg_quality=80, faces="off", face_strength=0.25)
+        self.assertEqual(struct.unpack_from("<I", both, 16 + 36)[0], bp.FLAG_MODEL_ID | bp.FLAG_JPEG_QUALITY | bp.FLAG_FACES)
+        self.assertEqual(both[16 + 40 + 4 + 1:], struct.pack("<Bd", 1, 0.25))
+        self.assertEqual(struct.unpack_from("<Q", both, 8)[0], 40 + 4 + 1 + 9 + 3)
+        with self.assertRaisesRegex(ValueError, "unknown face mode 'on'"):
+            bp.upscale_header(1, 1, 1, 3, 8, 2, faces="on")
+
     def test_bad_model_id_or_device_is_refused_before_sending(self):
         with self.assertRaisesRegex(ValueError, "1 to 64 bytes"):
             bp.upscale_header(1, 1, 1, 3, 8, 2, model="x" * 65)
@@ -273,6 +283,21 @@ class RealBridgeTests(unittest.TestCase):
         seen = []
         bridge.upscale(2, 2, 3, 8, bytes(12), 2, model="bgr255-x2", on_denoise=seen.append)
         self.assertEqual(seen, [bp.Denoise(1, False, None, 0.0, 0.0, 0.0)])
+
+    def test_the_bridge_takes_the_face_block(self):
+        bridge = self.start()
+        pixels = bytes((i * 5) % 256 for i in range(bp.pixel_bytes(6, 4, 3, 8)))
+        plain = bridge.upscale(6, 4, 3, 8, pixels, 2, "general", 0.2, "cpu")
+        off = bridge.upscale(6, 4, 3, 8, pixels, 2, "general", 0.2, "cpu", faces="off", face_strength=0.5)
+        self.assertEqual(off.pixels, plain.pixels, "no faces in the picture: the same pixels either way")
+        chosen = []
+        every_block = bridge.upscale(6, 4, 3, 8, pixels, 2, "test-x2", "auto", "cpu", jpeg_quality=80,
+                                     on_denoise=chosen.append, faces="off", face_strength=0.5)
+        self.assertEqual((every_block.width, every_block.height), (12, 8), "model id, JPEG quality and face blocks in one frame")
+        self.assertEqual([(c.used, c.jpeg_quality) for c in chosen], [(True, 80)])
+        with self.assertRaises(bp.BridgeError) as caught:
+            bridge.upscale(6, 4, 3, 8, pixels, 2, faces="auto", face_strength=1.5)
+        self.assertIn("face strength 1.5", caught.exception.message)
 
     def test_round_trips_in_one_process_with_progress(self):
         bridge = self.start()

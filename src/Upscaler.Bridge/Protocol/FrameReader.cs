@@ -81,6 +81,9 @@ internal sealed class FrameReader(Stream input)
             (modelId, pixelBytes, problem) = await ReadModelIdAsync(pixelBytes, cancellationToken);
         if (problem is null && parsed.HasJpegQuality)
             (jpegQuality, pixelBytes, problem) = await ReadJpegQualityAsync(pixelBytes, cancellationToken);
+        var options = parsed.Options;
+        if (problem is null && parsed.HasFaces)
+            (options, pixelBytes, problem) = await ReadFacesAsync(options!, pixelBytes, cancellationToken);
         if (problem is null && (ulong)parsed.PixelBytes != pixelBytes)
             problem = $"pixel data holds {pixelBytes} bytes, a {parsed.Width}x{parsed.Height} {parsed.Channels}-channel {parsed.Bits}-bit image needs {parsed.PixelBytes}";
         if (problem is not null)
@@ -91,7 +94,7 @@ internal sealed class FrameReader(Stream input)
 
         var pixels = await ReadPixelsAsync((int)pixelBytes, cancellationToken);
         var image = new PixelImage(parsed.Width, parsed.Height, (PixelLayout)parsed.Channels, parsed.Bits, pixels);
-        return new UpscaleFrame(parsed.RequestId, image, parsed.Options! with { ModelId = modelId }, parsed.Denoise, jpegQuality);
+        return new UpscaleFrame(parsed.RequestId, image, options! with { ModelId = modelId }, parsed.Denoise, jpegQuality);
     }
 
     /// <summary>The JPEG quality block: one byte, 1 to 100. Returns what is left of the payload for the pixels.</summary>
@@ -104,6 +107,28 @@ internal sealed class FrameReader(Stream input)
         return quality[0] is >= 1 and <= 100
             ? (quality[0], rest - 1, null)
             : (null, rest - 1, $"JPEG quality {quality[0]} is out of range: 1 to 100");
+    }
+
+    /// <summary>The face block: u8 mode (0 auto, 1 off), f64 strength 0..1. Returns what is left of the payload for the pixels.</summary>
+    private async Task<(UpscaleOptions? Options, ulong PixelBytes, string? Problem)> ReadFacesAsync(UpscaleOptions options, ulong rest, CancellationToken cancellationToken)
+    {
+        if (rest < Wire.FaceBlockSize)
+            return (null, rest, "the UPSCALE flags announce a face block, but the frame ends before it");
+        var block = new byte[Wire.FaceBlockSize];
+        await ReadExactlyAsync(block, "face block", cancellationToken);
+        rest -= Wire.FaceBlockSize;
+        if (block[0] > (int)FaceMode.Off)
+            return (null, rest, $"unknown face mode {block[0]}: use 0 (auto) or 1 (off)");
+        var faces = options with { Faces = (FaceMode)block[0], FaceStrength = BinaryPrimitives.ReadDoubleLittleEndian(block.AsSpan(1)) };
+        try
+        {
+            faces.Validate();
+            return (faces, rest, null);
+        }
+        catch (InvalidOptionsException e)
+        {
+            return (null, rest, e.Message);
+        }
     }
 
     /// <summary>The model id block: u16 length (1 to 64), then UTF-8. Returns what is left of the payload for the pixels.</summary>

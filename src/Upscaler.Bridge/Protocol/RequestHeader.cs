@@ -22,6 +22,8 @@ internal sealed record RequestHeader
     public bool HasJpegQuality { get; private init; }
     /// <summary>Automatic when the denoise field is <see cref="Wire.DenoiseAuto"/>; else the strength in <see cref="Options"/>.</summary>
     public DenoiseSetting Denoise { get; private init; }
+    /// <summary>Set by flag <see cref="Wire.FacesFlag"/>: a face block follows (after the model id block and the JPEG quality byte, if any).</summary>
+    public bool HasFaces { get; private init; }
     public string? Problem { get; private init; }
     public ErrorCode ProblemCode { get; private init; }
 
@@ -55,10 +57,15 @@ internal sealed record RequestHeader
             return Reject(ErrorCode.BadRequest, $"unknown device code {device}: use 0 (auto), 1 (cpu) or 2 (gpu)");
         if (tile < -1)
             return Reject(ErrorCode.BadRequest, $"tile size {tile} is invalid: use -1 (auto), 0 (whole image) or 16 to 8192");
-        header = header with { HasModelId = (flags & Wire.ModelIdFlag) != 0, HasJpegQuality = (flags & Wire.JpegQualityFlag) != 0 };
+        header = header with
+        {
+            HasModelId = (flags & Wire.ModelIdFlag) != 0,
+            HasJpegQuality = (flags & Wire.JpegQualityFlag) != 0,
+            HasFaces = (flags & Wire.FacesFlag) != 0,
+        };
         if ((flags & ~Wire.KnownFlags) != 0)
             return Reject(ErrorCode.BadRequest,
-                $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines 0x{Wire.ModelIdFlag:x8} (model id) and 0x{Wire.JpegQualityFlag:x8} (JPEG quality)");
+                $"unknown request flags 0x{flags:x8}: protocol version {Wire.Version} defines 0x{Wire.ModelIdFlag:x8} (model id), 0x{Wire.JpegQualityFlag:x8} (JPEG quality) and 0x{Wire.FacesFlag:x8} (faces)");
 
         long pixelBytes = (long)width * height * channels * (bits / 8);
         header = header with { Width = (int)width, Height = (int)height, Channels = channels, Bits = bits, PixelBytes = pixelBytes };

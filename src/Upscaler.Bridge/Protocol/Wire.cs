@@ -23,7 +23,15 @@ internal static class Wire
     /// <summary>UPSCALE flag: one byte, the quality (1..100) of the JPEG file the pixels came from, follows the model id block (or the header).</summary>
     public const uint JpegQualityFlag = 2;
 
-    public const uint KnownFlags = ModelIdFlag | JpegQualityFlag;
+    /// <summary>
+    /// UPSCALE flag: a face block (9 bytes: u8 mode, 0 auto or 1 off; f64 face strength 0..1) follows, after
+    /// the model id block and the JPEG quality byte when those are sent. Without it faces are auto at strength 1.
+    /// </summary>
+    public const uint FacesFlag = 4;
+
+    public const int FaceBlockSize = 9;
+
+    public const uint KnownFlags = ModelIdFlag | JpegQualityFlag | FacesFlag;
 
     /// <summary>The UPSCALE denoise value that asks for automatic denoise (the bridge measures the image, says what it chose in a DENOISE frame).</summary>
     public const double DenoiseAuto = -1.0;

@@ -19,6 +19,7 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
         int failed = failures.Count;
 
         var claimed = new HashSet<string>(StringComparer.Ordinal);
+        double? startUp = settings.Timings ? PhaseTimings.SinceProcessStart() : null;
         for (int i = 0; i < files.Count; i++)
         {
             var job = JobPlanner.Plan(files[i], settings.Output, settings.OutDir, settings.Format, settings.Options.Scale);
@@ -27,7 +28,10 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
             {
                 if (!claimed.Add(Path.GetFullPath(job.Output)))
                     throw new ImageFileException($"{job.Input}: its output {job.Output} is already written by an earlier input");
-                await RunOneAsync(job, settings, label, cancellationToken);
+                var timings = settings.Timings ? new PhaseTimings(i == 0 ? startUp : null) : null;
+                await RunOneAsync(job, settings, label, timings, cancellationToken);
+                if (timings is not null)
+                    output.WriteLine(timings.Line(job.Input));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -54,7 +58,7 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
         return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
     }
 
-    private async Task RunOneAsync(UpscaleJob job, BatchSettings settings, string label, CancellationToken cancellationToken)
+    private async Task RunOneAsync(UpscaleJob job, BatchSettings settings, string label, PhaseTimings? timings, CancellationToken cancellationToken)
     {
         if (!settings.Overwrite && File.Exists(job.Output))
             throw new ImageFileException($"{job.Output}: already exists (use --overwrite to replace it)");
@@ -68,6 +72,7 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
 
         var clock = Stopwatch.StartNew();
         var decoded = VipsImageReader.Read(job.Input);
+        timings?.End("decode");
         // Everything about the output that can fail is checked before the upscale: the metadata fits
         // the format, the folder takes a file (the temporary file is created now) and has room for it.
         foreach (var notice in MetadataFit.Check(decoded, job.Format))
@@ -76,10 +81,14 @@ internal sealed class BatchRunner(IUpscaler upscaler, TextWriter output, TextWri
                         + decoded.Metadata.Values.Sum(block => (long)block.Length);
         using var target = PendingOutput.Create(job.Output, settings.Overwrite, required);
         var options = ChooseDenoise(job, decoded, settings);
-        var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, options, p, cancellationToken));
+        if (settings.Denoise.IsAuto)
+            timings?.End("auto denoise");
+        var upscaled = await progress.RunAsync(label, p => upscaler.UpscaleAsync(decoded.Pixels, options, timings?.Watch(p) ?? p, cancellationToken));
+        timings?.End("upscale");
         cancellationToken.ThrowIfCancellationRequested();
         VipsImageWriter.Write(decoded, upscaled, target, job.Format, settings.Quality, cancellationToken);
         target.Commit(settings.Overwrite);
+        timings?.End("encode");
         output.WriteLine($"{job.Input} -> {job.Output} ({upscaled.Width}x{upscaled.Height}, {clock.Elapsed.TotalSeconds:0.0} s)");
     }
 

@@ -15,4 +15,5 @@ internal sealed record BatchSettings(
     int? Quality,
     bool Overwrite,
     UpscaleOptions Options,
-    DenoiseSetting Denoise);
+    DenoiseSetting Denoise,
+    bool Timings = false);

@@ -61,25 +61,30 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
     private sealed record AddRequest(
         string[] Files, string? Id, string? Kind, string? Name, string? Range, string? Order, int? Overlap, string? Licence, string? Source, string? Into);
 
-    private int List()
+    private async Task<int> List()
     {
-        using var services = createServices(null);
+        // int8 copies off: the speed column's rate is the float32 convolutions' (SpeedEstimate).
+        using var services = createServices(settings => settings.UseInt8OnCpu = false);
         IReadOnlyList<ModelInfo> models;
+        (SpeedEstimate Estimate, string Reference)? speed;
         try
         {
-            models = services.GetRequiredService<IUpscaler>().Models;
+            var upscaler = services.GetRequiredService<IUpscaler>();
+            models = upscaler.Models;
+            speed = await SpeedEstimate.MeasureAsync(upscaler, models);
         }
         catch (UpscalerException e)
         {
             return Fail(e.Message);
         }
 
-        output.WriteLine($"{"ID",-28} {"KIND",-8} {"SCALE",-6} {"DENOISE",-8} {"FROM",-8} DESCRIPTION");
+        output.WriteLine($"{"ID",-28} {"KIND",-8} {"SCALE",-6} {"DENOISE",-8} {"FROM",-8} {SpeedEstimate.Header,-6} DESCRIPTION");
         foreach (var m in models)
             output.WriteLine($"{m.Id,-28} {m.Kind.ToString().ToLowerInvariant(),-8} {"x" + m.Scale.ToString(CultureInfo.InvariantCulture),-6} "
-                + $"{(m.HasDenoise ? "yes" : "no"),-8} {Origin(m.Origin),-8} {m.Description}");
+                + $"{(m.HasDenoise ? "yes" : "no"),-8} {Origin(m.Origin),-8} {speed?.Estimate.SecondsPerMegapixel(m) ?? "?",-6} {m.Description}");
         var settings = services.GetRequiredService<UpscalerSettings>();
         output.WriteLine($"({models.Count} models; ours and bundled in {settings.ModelsDirectory}, yours in {settings.UserModelsDirectory ?? "(no user folder)"})");
+        output.WriteLine(speed is { } s ? SpeedEstimate.Footnote(s.Reference) : $"* {SpeedEstimate.Header}: no shipped model states its FLOPs to measure this CPU's rate with");
         return ExitCodes.Success;
     }
 

@@ -29,4 +29,11 @@ public interface IUpscaler
     /// without it the compression is judged from the pixels' 8x8 block artefacts.</param>
     /// <exception cref="InvalidOptionsException">the quality is outside 1..100.</exception>
     DenoiseSuggestion SuggestDenoise(PixelImage image, int? jpegQuality = null);
+
+    /// <summary>
+    /// The faces that face restoration (<see cref="UpscaleOptions.Faces"/>) finds in <paramref name="image"/>,
+    /// best first; empty when no face detector is installed.
+    /// </summary>
+    /// <exception cref="UpscalerException">the detector cannot be loaded or run.</exception>
+    IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default);
 }

@@ -23,6 +23,14 @@ public enum ComputeDevice
     Gpu,
 }
 
+/// <summary>Whether faces get their own restoration (see <see cref="UpscaleOptions.Faces"/>).</summary>
+public enum FaceMode
+{
+    /// <summary>Restore the faces found when a face model and the face detector are installed.</summary>
+    Auto,
+    Off,
+}
+
 /// <summary>What one upscale should do. Validate with <see cref="Validate"/>; the engine does too.</summary>
 public sealed record UpscaleOptions
 {
@@ -55,6 +63,16 @@ public sealed record UpscaleOptions
     public int? TileSize { get; init; }
 
     /// <summary>
+    /// Auto: faces found in the image are cut out aligned, upscaled by the face model and blended over the
+    /// general model's result. Only with the general models, and only when a face model reaches the factor
+    /// in one pass; an image without faces comes out exactly as with <see cref="FaceMode.Off"/>.
+    /// </summary>
+    public FaceMode Faces { get; init; } = FaceMode.Auto;
+
+    /// <summary>How much of the restored face replaces the general result, 0 (none, as off) to 1 (all of it inside the face).</summary>
+    public double FaceStrength { get; init; } = 1.0;
+
+    /// <summary>
     /// The options with the model a user named: a kind (general, face, text, sharp, anime; any letter case)
     /// or else a model id (see <see cref="IUpscaler.Models"/>). The one rule for every front end's model text.
     /// </summary>
@@ -78,6 +96,10 @@ public sealed record UpscaleOptions
             throw new InvalidOptionsException($"unknown model kind {Model}");
         if (ModelId is { } id && string.IsNullOrWhiteSpace(id))
             throw new InvalidOptionsException("the model id is empty");
+        if (!Enum.IsDefined(Faces))
+            throw new InvalidOptionsException($"unknown face mode {Faces}");
+        if (!double.IsFinite(FaceStrength) || FaceStrength < 0 || FaceStrength > 1)
+            throw new InvalidOptionsException($"face strength {FaceStrength} is out of range: use a strength from 0 to 1");
         if (!Enum.IsDefined(Device))
             throw new InvalidOptionsException($"unknown device {Device}");
         if (TileSize is int t && t != 0 && (t < MinTileSize || t > MaxTileSize))

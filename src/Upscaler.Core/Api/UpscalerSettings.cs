@@ -20,9 +20,19 @@ public sealed class UpscalerSettings
     public long TileMemoryBudgetBytes { get; set; } = 256L << 20;
 
     /// <summary>
-    /// Run a model's int8 copy on the CPU when its manifest entry has one and the processor has int8
-    /// dot-product instructions (AVX-VNNI, Arm dot product): about 2.3x faster, for at most 0.05 dB on
-    /// the model card's benchmarks. Off means the float32 file everywhere.
+    /// The same for models tiled with cross-faded overlaps (large receptive fields, e.g. Real-ESRGAN
+    /// x4plus), on the CPU: their tiles compute the overlap twice, which below ~1 GB per tile costs more
+    /// than the memory saved (x4plus needs ~12 KB per input pixel: 2 GiB holds a 420 px window with its
+    /// 48 px overlaps, or a 480x320 image whole, as ONNX Runtime alone runs it in 1.9 GB). An image whose
+    /// whole pass fits is not tiled at all.
+    /// </summary>
+    public long BlendedTileMemoryBudgetBytes { get; set; } = 2L << 30;
+
+    /// <summary>
+    /// Run a model's int8 copy on the CPU when its manifest entry has one for this processor's int8
+    /// arithmetic: <c>int8</c> where it has int8 dot products (VNNI, Arm dot product; about 2.3x faster),
+    /// <c>int8Avx2</c> on AVX2 processors without them; each loses at most 0.05 dB on the model card's
+    /// benchmarks with that arithmetic. Off means the float32 file everywhere.
     /// </summary>
     public bool UseInt8OnCpu { get; set; } = true;
 
@@ -33,10 +43,25 @@ public sealed class UpscalerSettings
     internal bool FixedTileShapesOnCpu { get; set; }
 
     /// <summary>
+    /// Only for tests: the int8 arithmetic to assume instead of this processor's (see
+    /// <see cref="Inference.Int8Kernels"/>), so the choice made on processors without VNNI is tested here.
+    /// </summary>
+    internal Inference.Int8Arithmetic? Int8ArithmeticForTests { get; set; }
+
+    /// <summary>
     /// Only for tests: CPU sessions share one arena capped at this many bytes, so running out of memory,
     /// and the engine's answer to it (smaller tiles), can be tested for real on any machine.
     /// </summary>
     internal long? CpuArenaLimitBytes { get; set; }
+
+    /// <summary>
+    /// Give the CPU arena's free blocks back to the system after each model pass (the default, for
+    /// long-lived hosts such as the GIMP bridge and Paint.NET, which should not hold hundreds of MB
+    /// between images). Off keeps them for the next pass of the same model, which then skips
+    /// page-faulting them in again (~3 % of a 1 MP x4 pass here, measured by <c>upscaler-dev overhead</c>),
+    /// at the cost of holding every model's arena of a x8 chain at once.
+    /// </summary>
+    public bool ReleaseCpuArenaAfterPass { get; set; } = true;
 
     /// <summary>Threads ONNX Runtime uses inside one inference on the CPU; 0 lets it choose (one per physical core).</summary>
     public int CpuThreads { get; set; }

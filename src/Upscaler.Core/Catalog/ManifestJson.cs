@@ -20,6 +20,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("sha256")] public string? Sha256 { get; set; }
     [JsonPropertyName("fp16")] public FileRefJson? Fp16 { get; set; }
     [JsonPropertyName("int8")] public FileRefJson? Int8 { get; set; }
+    [JsonPropertyName("int8Avx2")] public FileRefJson? Int8Avx2 { get; set; }
     [JsonPropertyName("input")] public TensorJson? Input { get; set; }
     [JsonPropertyName("output")] public TensorJson? Output { get; set; }
     [JsonPropertyName("denoise")] public DenoiseJson? Denoise { get; set; }
@@ -27,6 +28,7 @@ internal sealed class ManifestEntryJson
     [JsonPropertyName("overlap")] public int? Overlap { get; set; }
     [JsonPropertyName("features")] public int? Features { get; set; }
     [JsonPropertyName("flopsPerPixel")] public double? FlopsPerPixel { get; set; }
+    [JsonPropertyName("memoryPerPixel")] public double? MemoryPerPixel { get; set; }
     [JsonPropertyName("description")] public string? Description { get; set; }
     [JsonPropertyName("architecture")] public string? Architecture { get; set; }
     [JsonPropertyName("licence")] public string? Licence { get; set; }

@@ -102,7 +102,9 @@ internal sealed class ManifestReader
             e.FlopsPerPixel is double flops and > 0 ? flops : null,
             e.Description ?? "",
             _origin, e.Architecture, e.Licence, e.Source,
-            Statistics(index, id, e));
+            Statistics(index, id, e),
+            FileRef(index, id, e.Int8Avx2),
+            e.MemoryPerPixel is double memory and > 0 ? memory : null);
     }
 
     private ModelStatistics? Statistics(int index, string id, ManifestEntryJson e)

@@ -26,6 +26,9 @@ internal sealed record PooledValue(string Name, int Channels, bool IsMax);
 internal sealed record ModelStatistics(ModelFile File, IReadOnlyList<PooledValue> Values);
 
 /// <summary>Everything the engine needs to know about one model, read from its manifest entry.</summary>
+/// <param name="Int8">The int8 copy for processors whose int8 products are summed exactly (VNNI, Arm dot product).</param>
+/// <param name="MemoryPerPixel">Measured bytes of CPU inference memory per input pixel at the peak (sizes tiles), when the manifest states it.</param>
+/// <param name="Int8Avx2">The int8 copy measured with the saturating int16 pair sums of AVX2 without VNNI (may be the same file).</param>
 internal sealed record ModelDescriptor(
     string Id,
     ModelKind Kind,
@@ -47,7 +50,9 @@ internal sealed record ModelDescriptor(
     string? Architecture = null,
     string? Licence = null,
     string? Source = null,
-    ModelStatistics? Statistics = null)
+    ModelStatistics? Statistics = null,
+    ModelFile? Int8Avx2 = null,
+    double? MemoryPerPixel = null)
 {
     /// <summary>The float32 file: what the manifest's <c>file</c> names.</summary>
     public string FilePath => Float32.Path;

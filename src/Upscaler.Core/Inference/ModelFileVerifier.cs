@@ -9,10 +9,13 @@ namespace Upscaler.Core.Inference;
 /// </summary>
 internal static class ModelFileVerifier
 {
-    public static void Verify(ModelDescriptor model, ModelFile file)
+    public static void Verify(ModelDescriptor model, ModelFile file) => Verify(model.Id, file);
+
+    /// <param name="entry">The manifest entry the file belongs to, named in the error when it is missing.</param>
+    public static void Verify(string entry, ModelFile file)
     {
         if (!File.Exists(file.Path))
-            throw new ModelCatalogException($"model file {file.Path} is missing (manifest entry \"{model.Id}\")");
+            throw new ModelCatalogException($"model file {file.Path} is missing (manifest entry \"{entry}\")");
         string actual;
         try
         {

@@ -16,9 +16,12 @@ internal sealed class ModelSession : IDisposable
     private readonly InferenceSession _session;
     private readonly SemaphoreSlim _runLock = new(1, 1);
     private readonly long[]? _denoiseShape;
+    private readonly bool _releaseArena;
 
-    private ModelSession(ModelDescriptor model, string file, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile)
+    private ModelSession(ModelDescriptor model, string file, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile,
+        bool releaseArena)
     {
+        _releaseArena = releaseArena;
         Model = model;
         File = file;
         Device = device;
@@ -46,7 +49,9 @@ internal sealed class ModelSession : IDisposable
 
     /// <summary>Loads and checks a verified model file; errors name the file.</summary>
     /// <param name="fixedTile">Pin the input to one tile shape (see <see cref="FixedTile"/>); null keeps it free.</param>
-    public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options, int? fixedTile = null)
+    /// <param name="releaseArena">Whether a run asked to release memory afterwards does (see <see cref="UpscalerSettings.ReleaseCpuArenaAfterPass"/>).</param>
+    public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options, int? fixedTile = null,
+        bool releaseArena = true)
     {
         InferenceSession session;
         try
@@ -68,7 +73,7 @@ internal sealed class ModelSession : IDisposable
         try
         {
             var denoiseShape = CheckSignature(model, file, session);
-            var opened = new ModelSession(model, file, device, session, denoiseShape, fixedTile);
+            var opened = new ModelSession(model, file, device, session, denoiseShape, fixedTile, releaseArena);
             opened.CheckScale(file);
             return opened;
         }
@@ -99,7 +104,7 @@ internal sealed class ModelSession : IDisposable
         try
         {
             using var runOptions = new RunOptions();
-            if (releaseMemoryAfter && Device == ComputeDevice.Cpu)
+            if (releaseMemoryAfter && _releaseArena && Device == ComputeDevice.Cpu)
                 runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
             using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
 

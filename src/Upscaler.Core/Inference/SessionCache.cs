@@ -12,6 +12,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
 {
     private readonly Dictionary<(string Id, ComputeDevice Device, int? FixedTile), ModelSession> _sessions = new();
     private readonly Dictionary<(string Id, ComputeDevice Device), StatisticsSession> _statistics = new();
+    private readonly Dictionary<(string Id, ComputeDevice Device), DetectorSession> _detectors = new();
     private readonly object _gate = new();
 
     public SessionCache(UpscalerSettings settings) : this(settings, new PrecisionPolicy(settings)) { }
@@ -30,7 +31,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             var file = precision.FileFor(model, device);
             ModelFileVerifier.Verify(model, file);
             using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
-            var session = ModelSession.Open(model, file.Path, device, options, fixedTile);
+            var session = ModelSession.Open(model, file.Path, device, options, fixedTile, settings.ReleaseCpuArenaAfterPass);
             _sessions[(model.Id, device, fixedTile)] = session;
             return session;
         }
@@ -48,6 +49,23 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
             var session = StatisticsSession.Open(model, device, options);
             _statistics[(model.Id, device)] = session;
+            return session;
+        }
+    }
+
+    /// <summary>The face detector on a resolved device, verified like a model file.</summary>
+    public DetectorSession GetDetector(FaceDetectorModel detector, ComputeDevice device)
+    {
+        if (device == ComputeDevice.Auto)
+            throw new ArgumentException("resolve the device first (DeviceSelector)", nameof(device));
+        lock (_gate)
+        {
+            if (_detectors.TryGetValue((detector.Id, device), out var cached))
+                return cached;
+            ModelFileVerifier.Verify(detector.Id, detector.File);
+            using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
+            var session = DetectorSession.Open(detector, device, options);
+            _detectors[(detector.Id, device)] = session;
             return session;
         }
     }
@@ -78,8 +96,11 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
                 session.Dispose();
             foreach (var session in _statistics.Values)
                 session.Dispose();
+            foreach (var session in _detectors.Values)
+                session.Dispose();
             _sessions.Clear();
             _statistics.Clear();
+            _detectors.Clear();
         }
     }
 }

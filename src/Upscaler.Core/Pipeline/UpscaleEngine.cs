@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Upscaler.Core.Analysis;
 using Upscaler.Core.Catalog;
+using Upscaler.Core.Faces;
 using Upscaler.Core.Imaging;
 using Upscaler.Core.Inference;
 using Upscaler.Core.Tiling;
@@ -10,14 +11,16 @@ namespace Upscaler.Core.Pipeline;
 
 /// <summary>
 /// The one implementation of <see cref="IUpscaler"/>. It owns the order of work: choose the model
-/// passes, load their sessions (verifying the files) before touching pixels, fill transparent colour,
-/// run the colour passes and the alpha passes tile by tile, and resample to the exact size.
+/// passes, load their sessions (verifying the files) before touching pixels, find the faces, fill
+/// transparent colour, run the colour passes and the alpha passes tile by tile, resample to the exact
+/// size, and paste the restored faces over the result.
 /// </summary>
 internal sealed class UpscaleEngine(
     ModelCatalog catalog,
     SessionCache sessions,
     DeviceSelector devices,
     TileSizer tiles,
+    FaceRestorer faces,
     ILogger<UpscaleEngine>? logger = null) : IUpscaler
 {
     private readonly ILogger _logger = logger ?? NullLogger<UpscaleEngine>.Instance;
@@ -45,11 +48,23 @@ internal sealed class UpscaleEngine(
         return DenoiseAdvisor.Suggest(image, jpegQuality);
     }
 
+    public IReadOnlyList<DetectedFace> FindFaces(PixelImage image, ComputeDevice device = ComputeDevice.Auto, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var detector = faces.Detector(devices.Resolve(device));
+        if (detector is null)
+            return [];
+        return detector.Detect(PixelImageReader.Colour(image), cancellationToken)
+            .Select(f => new DetectedFace(f.Score, f.Box.X0, f.Box.Y0, f.Box.X1, f.Box.Y1, f.LeftEye.X, f.LeftEye.Y, f.RightEye.X, f.RightEye.Y))
+            .ToList();
+    }
+
     private PixelImage Upscale(PixelImage input, UpscaleOptions options, OutputSize target, IProgress<UpscaleProgress>? progress, CancellationToken cancellationToken)
     {
-        var passes = PlanPasses(input, options);
+        var (passes, facePlan) = PlanPasses(input, options);
 
         var colour = PixelImageReader.Colour(input);
+        var faceCrops = facePlan is null ? [] : FaceRestorer.Find(facePlan, colour, cancellationToken);
         var alpha = PixelImageReader.Alpha(input);
         int? constantAlpha = alpha is null ? null : ConstantValue(input);
         bool alphaNeedsModel = alpha is not null && constantAlpha is null;
@@ -57,7 +72,7 @@ internal sealed class UpscaleEngine(
             TransparentColourFill.Apply(colour, alpha!);
 
         int perChain = passes.Sum(p => p.TileCount);
-        var counter = new TileCounter(alphaNeedsModel ? 2 * perChain : perChain, progress);
+        var counter = new TileCounter((alphaNeedsModel ? 2 * perChain : perChain) + faceCrops.Count, progress);
         counter.Report();
 
         var output = PixelImage.Create(target.Width, target.Height, input.Layout, input.BitDepth);
@@ -76,18 +91,21 @@ internal sealed class UpscaleEngine(
         {
             PixelImageWriter.FillAlpha(output, value);
         }
+
+        if (facePlan is not null && faceCrops.Count > 0)
+            faces.Restore(facePlan, faceCrops, output, input.Width, input.Height, (float)options.Denoise, counter.TileDone, cancellationToken);
         return output;
     }
 
-    /// <summary>Resolves the model chain and opens every session first, so a bad model fails before any work.</summary>
-    private List<TiledPass> PlanPasses(PixelImage input, UpscaleOptions options)
+    /// <summary>Resolves the model chain and opens every session first (the face restoration's too), so a bad model fails before any work.</summary>
+    private (List<TiledPass> Passes, FacePlan? Faces) PlanPasses(PixelImage input, UpscaleOptions options)
     {
         var device = devices.Resolve(options.Device);
         var passes = new List<TiledPass>();
         int width = input.Width, height = input.Height;
         foreach (var model in ModelChain(options))
         {
-            var tile = tiles.Choose(model, device, options.TileSize);
+            var tile = tiles.Choose(model, device, options.TileSize, width, height);
             var session = sessions.Get(model, device, tile.Pinned ? tile.Edge : null);
             var statistics = model.Statistics is null ? null : sessions.GetStatistics(model, device);
             passes.Add(TiledPass.Create(session, width, height, tile.Edge, statistics));
@@ -96,7 +114,7 @@ internal sealed class UpscaleEngine(
             if ((long)width * height * 3 > Array.MaxLength)
                 throw new ImageTooLargeException($"a x{options.Scale} upscale of {input.Width}x{input.Height} needs a working image beyond memory limits");
         }
-        return passes;
+        return (passes, faces.Plan(options, device, passes.Select(p => p.Session.Model).ToList()));
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace Upscaler.Cli.Bench;
+namespace Upscaler.DevTools.Bench;
 
 /// <summary>
 /// Runs models/eval/torch_bench.py: the same architecture and weights in PyTorch on the CPU, tuned

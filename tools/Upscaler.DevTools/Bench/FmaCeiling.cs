@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Upscaler.Cli.Bench;
+namespace Upscaler.DevTools.Bench;
 
 /// <summary>
 /// Measures this CPU's FP32 fused-multiply-add peak with the widest vectors it has, on a given number

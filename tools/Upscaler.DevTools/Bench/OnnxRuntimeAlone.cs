@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Upscaler.Cli.Bench;
+namespace Upscaler.DevTools.Bench;
 
 /// <summary>
 /// Times a model file in ONNX Runtime with nothing of ours around it: one whole-image tensor in, the
@@ -10,14 +10,16 @@ namespace Upscaler.Cli.Bench;
 /// </summary>
 internal static class OnnxRuntimeAlone
 {
+    /// <param name="planarRgb">The image, planar, in the model's value range.</param>
+    /// <param name="denoise">The strength for a model's second input (its denoise control); models without one ignore it.</param>
     public static double BestSeconds(string modelFile, float[] planarRgb, int width, int height, float denoise, int repeats)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, EnableCpuMemArena = true };
         using var session = new InferenceSession(modelFile, options);
         using var image = OrtValue.CreateTensorValueFromMemory(planarRgb, [1, 3, height, width]);
         using var strength = OrtValue.CreateTensorValueFromMemory(new[] { denoise }, [1]);
-        string[] names = ["image", "denoise"];
-        OrtValue[] values = [image, strength];
+        var names = session.InputNames.Take(2).ToArray();
+        OrtValue[] values = names.Length == 2 ? [image, strength] : [image];
 
         double best = double.MaxValue;
         // The first run plans memory for this shape and fills the arena; it is not counted.

@@ -1,0 +1,99 @@
+using Upscaler.Core.Imaging;
+using Upscaler.Core.Inference;
+
+namespace Upscaler.Core.Faces;
+
+/// <summary>
+/// Finds the faces in an image, from about <see cref="MinFaceWidth"/> pixels wide upwards. BlazeFace finds
+/// faces of roughly 20 to 130 pixels, so the image is searched as a pyramid (each level half the last, by
+/// 2x2 averages) down to the level that fits one 256 px window. A level up to 256 px is one 256x256 window
+/// (padded with mid-gray, the size the network was trained at); a larger one is cut into windows of up to
+/// <see cref="MaxWindow"/> px that overlap by <see cref="WindowOverlap"/> pixels (a face up to that size
+/// lies whole in one; larger ones are found a level down). The detector file takes any multiple of 32, but
+/// on the CPU 256 px windows were the fastest: a 12 MP photo took 7.0 s in 256 px windows, 15.8 s in 512
+/// and 15.6 s in 1024 (the larger windows' activations no longer fit in the caches), with the same faces. The detections of all windows are merged by
+/// <see cref="FaceSuppression"/>. models/training/face_align.py follows the same rules, so the face model
+/// trains on the crops the engine makes.
+/// </summary>
+internal sealed class FaceDetector(DetectorSession session)
+{
+    // The npm package's own default. MediaPipe's 0.5 is for one letterboxed frame; windows of a large photo
+    // show the detector many more face-like textures (at 0.5, 12 false faces beside the 3 real ones on sample1).
+    public const double ScoreThreshold = 0.75;
+    public const int WindowOverlap = 64;
+    public const int MinWindow = 256;
+    public const int MaxWindow = MinWindow;
+    public const int MinFaceWidth = 18;
+
+    private readonly Dictionary<(int H, int W), (float X, float Y)[]> _anchors = new();
+
+    /// <summary>The faces in <paramref name="image"/> (planar RGB, 0..1), in its pixels, best first.</summary>
+    public IReadOnlyList<FaceDetection> Detect(ImagePlanes image, CancellationToken cancellationToken)
+    {
+        var found = new List<FaceDetection>();
+        var level = image;
+        for (double factor = 1; ; factor *= 2)
+        {
+            int winW = WindowSide(level.Width), winH = WindowSide(level.Height);
+            var window = new float[winW * winH * 3];
+            var anchors = AnchorsFor(winH, winW);
+            foreach (int top in WindowStarts(level.Height, winH))
+            {
+                foreach (int left in WindowStarts(level.Width, winW))
+                {
+                    Fill(window, winW, winH, level, left, top);
+                    var (scores, boxes) = session.Run(window, winH, winW, cancellationToken);
+                    BlazeFaceDecoder.Decode(scores, boxes, anchors, ScoreThreshold, left, top, factor, found);
+                }
+            }
+            if (Math.Max(level.Width, level.Height) <= MinWindow)
+                break;
+            level = HalfScale.Apply(level);
+        }
+        found.RemoveAll(f => f.Box.Width < MinFaceWidth);
+        return FaceSuppression.Apply(found);
+    }
+
+    private (float X, float Y)[] AnchorsFor(int height, int width)
+    {
+        if (!_anchors.TryGetValue((height, width), out var anchors))
+            _anchors[(height, width)] = anchors = BlazeFaceDecoder.Anchors(height, width);
+        return anchors;
+    }
+
+    /// <summary>A window side for a level side: 256 for short sides, else the side rounded up to 32, at most <see cref="MaxWindow"/>.</summary>
+    public static int WindowSide(int length) =>
+        length <= MinWindow ? MinWindow : Math.Min(MaxWindow, (length + DetectorSession.Granularity - 1) / DetectorSession.Granularity * DetectorSession.Granularity);
+
+    /// <summary>Window origins along one side of a level: every (window − overlap) pixels, the last flush with the end.</summary>
+    public static IReadOnlyList<int> WindowStarts(int length, int window)
+    {
+        if (length <= window)
+            return [0];
+        var starts = new List<int>();
+        for (int s = 0; s < length - window; s += window - WindowOverlap)
+            starts.Add(s);
+        starts.Add(length - window);
+        return starts;
+    }
+
+    /// <summary>NHWC in [-1, 1]; past the level's edge (a level smaller than a window) mid-gray, 0.</summary>
+    private static void Fill(float[] window, int winW, int winH, ImagePlanes level, int left, int top)
+    {
+        Array.Clear(window);
+        int w = Math.Min(winW, level.Width - left), h = Math.Min(winH, level.Height - top);
+        var r = level.Plane(0);
+        var g = level.Plane(1);
+        var b = level.Plane(2);
+        for (int y = 0; y < h; y++)
+        {
+            int src = (top + y) * level.Width + left, dst = y * winW * 3;
+            for (int x = 0; x < w; x++, src++, dst += 3)
+            {
+                window[dst] = r[src] * 2 - 1;
+                window[dst + 1] = g[src] * 2 - 1;
+                window[dst + 2] = b[src] * 2 - 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+
+namespace Upscaler.Core.Tests;
+
+/// <summary>
+/// Automatic tiles for cross-faded models (issue #15: big open models at ONNX Runtime's own speed): the
+/// manifest's measured memory per pixel sizes them, and an image whose whole pass fits the budget is not
+/// cut at all, so no overlap is computed twice. On a real network (tests/TestModels/foreign/deep-x2.onnx).
+/// </summary>
+[TestFixture]
+public class BlendedTileSizeTests
+{
+    private string _folder = "";
+
+    [SetUp]
+    public void CreateCatalog()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "upscaler-blended-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_folder);
+        string model = Path.Combine(Engines.TestModels, "foreign", "deep-x2.onnx");
+        File.Copy(model, Path.Combine(_folder, "deep-x2.onnx"));
+        string sha = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(model)));
+        string Entry(string id, string memory) => $$"""
+            { "id": "{{id}}", "kind": "sharp", "scale": 2, "file": "deep-x2.onnx", "sha256": "{{sha}}",
+              "input": { "name": "image" }, "output": { "name": "upscaled" }, "overlap": 32, "features": 8, {{memory}}
+              "description": "test" }
+            """;
+        File.WriteAllText(Path.Combine(_folder, "manifest.json"),
+            $$"""{ "formatVersion": 1, "models": [ {{Entry("light", "")}}, {{Entry("heavy", "\"memoryPerPixel\": 100,")}} ] }""");
+    }
+
+    [TearDown]
+    public void RemoveCatalog() => Directory.Delete(_folder, recursive: true);
+
+    private Task<(int Tiles, PixelImage Result)> Run(string id, int size, long budget, int? tile = null) => Run(id, size, size, budget, tile);
+
+    private async Task<(int Tiles, PixelImage Result)> Run(string id, int width, int height, long budget, int? tile = null)
+    {
+        var engine = Engines.Create(_folder, s => s.BlendedTileMemoryBudgetBytes = budget);
+        int tiles = 0;
+        var result = await engine.UpscaleAsync(TestImages.Pattern(width, height, seed: 7), new UpscaleOptions { Scale = 2, ModelId = id, TileSize = tile },
+            new SyncProgress(p => tiles = p.TilesTotal));
+        return (tiles, result);
+    }
+
+    [Test]
+    public async Task An_image_whose_whole_pass_fits_the_budget_is_one_tile_and_the_networks_own_pass()
+    {
+        // 100 bytes per pixel: 100x100 needs 1,000,000 bytes, inside 1 MiB; tiles sized from 1 MiB alone would be 64 px.
+        var (tiles, result) = await Run("heavy", 100, 1 << 20);
+        var (_, whole) = await Run("heavy", 100, 1 << 20, tile: 0);
+        Assert.That(tiles, Is.EqualTo(1));
+        Assert.That(TestImages.MaxDifference(result, whole), Is.Zero);
+    }
+
+    [Test]
+    public async Task The_measured_memory_per_pixel_replaces_the_estimate_and_larger_images_are_cut()
+    {
+        // 100x100 at 1 MiB: the measured 100 bytes per pixel fit; the estimate from 8 features, 4 x (4 + 16 + 24) = 176, does not.
+        var (measured, _) = await Run("heavy", 100, 1 << 20);
+        var (estimated, _) = await Run("light", 100, 1 << 20);
+        var (larger, _) = await Run("heavy", 110, 1 << 20);
+        Assert.That(measured, Is.EqualTo(1));
+        Assert.That(estimated, Is.GreaterThan(1));
+        Assert.That(larger, Is.GreaterThan(1), "1.21 MB does not fit 1 MiB");
+    }
+
+    [Test]
+    public async Task The_cut_that_computes_the_fewest_pixels_within_the_budget_is_chosen()
+    {
+        // 240x96 at 100 bytes per pixel in 2 MB (20,000 px per window; the whole image is 23,040): two
+        // 184x96 windows; squares from the budget alone would be eight 124x96 ones, 2.7 times the work.
+        var (tiles, result) = await Run("heavy", 240, 96, 2_000_000);
+        var (_, whole) = await Run("heavy", 240, 96, 2_000_000, tile: 0);
+        Assert.That(tiles, Is.EqualTo(2));
+        Assert.That(TestImages.MaxDifference(result, whole), Is.LessThanOrEqualTo(1.0 / 255), "32 px of context covers this network's receptive field of 24");
+    }
+}
