@@ -175,7 +175,8 @@ def run(model, set_name, scale, denoise, cli, env, fresh):
         os.makedirs(out)
         t0 = time.time()
         r = subprocess.run([cli, src, "--out-dir", out, "--scale", str(scale), "--model", model,
-                            "--denoise", strength, "--device", "cpu", "--overwrite"],
+                            "--denoise", strength, "--device", "cpu", "--overwrite",
+                            "--faces", "off"],   # each model alone, not the general model's face restoration
                            capture_output=True, text=True, env=env)
         wall = time.time() - t0
         if r.returncode != 0:
