@@ -18,37 +18,11 @@ internal sealed class DenoiseSpeedCommand : IDevCommand
 
     public async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        string? path = null;
-        int repeats = 5;
-        bool upscale = true;
-        bool understood = true;
-        for (int i = 0; i < args.Length && understood; i++)
-        {
-            if (args[i] == "--no-upscale")
-                upscale = false;
-            else if (args[i] == "--repeats" && i + 1 < args.Length && int.TryParse(args[++i], out int n))
-                repeats = n;
-            else if (path is null && !args[i].StartsWith("--", StringComparison.Ordinal))
-                path = args[i];
-            else
-                understood = false;
-        }
-        if (!understood || path is null || repeats < 1)
-        {
-            error.WriteLine($"usage: upscaler-dev {Name} {Usage}");
+        if (PhotoTimingArguments.Parse(this, args, defaultRepeats: 5, acceptsDevice: false, error) is not { } arguments)
             return 2;
-        }
-
-        PixelImage image;
-        try
-        {
-            image = VipsImageReader.Read(path).Pixels;
-        }
-        catch (ImageFileException e)
-        {
-            error.WriteLine(e.Message);
+        if (arguments.ReadImage(error) is not { } image)
             return 1;
-        }
+        var (path, repeats, upscale, _) = arguments;
         var upscaler = Engine.Create();
         output.WriteLine($"# denoise auto: {Path.GetFileName(path)} ({image.Width}x{image.Height}, {image.Width * (long)image.Height / 1e6:0.0} MP), best of {repeats}");
         output.WriteLine($"- machine: {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Upscaler.Cli.Images;
 using Upscaler.Core;
 
 namespace Upscaler.DevTools.Commands;
@@ -18,39 +17,11 @@ internal sealed class FacesSpeedCommand : IDevCommand
 
     public async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
-        string? path = null;
-        int repeats = 3;
-        bool upscale = true, understood = true;
-        var device = ComputeDevice.Cpu;
-        for (int i = 0; i < args.Length && understood; i++)
-        {
-            if (args[i] == "--no-upscale")
-                upscale = false;
-            else if (args[i] == "--repeats" && i + 1 < args.Length && int.TryParse(args[++i], out int n))
-                repeats = n;
-            else if (args[i] == "--device" && i + 1 < args.Length && Enum.TryParse(args[++i], ignoreCase: true, out ComputeDevice d))
-                device = d;
-            else if (path is null && !args[i].StartsWith("--", StringComparison.Ordinal))
-                path = args[i];
-            else
-                understood = false;
-        }
-        if (!understood || path is null || repeats < 1)
-        {
-            error.WriteLine($"usage: upscaler-dev {Name} {Usage}");
+        if (PhotoTimingArguments.Parse(this, args, defaultRepeats: 3, acceptsDevice: true, error) is not { } arguments)
             return 2;
-        }
-
-        PixelImage image;
-        try
-        {
-            image = VipsImageReader.Read(path).Pixels;
-        }
-        catch (ImageFileException e)
-        {
-            error.WriteLine(e.Message);
+        if (arguments.ReadImage(error) is not { } image)
             return 1;
-        }
+        var (path, repeats, upscale, device) = arguments;
         var upscaler = Engine.Create();
         output.WriteLine($"# faces: {Path.GetFileName(path)} ({image.Width}x{image.Height}, {image.Width * (long)image.Height / 1e6:0.0} MP), device {device}, best of {repeats}");
         output.WriteLine($"- machine: {Environment.ProcessorCount} logical CPUs, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
