@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Upscaler.Core.Catalog;
@@ -24,27 +23,14 @@ internal static class FaceDetectorManifest
         string path = PathIn(modelsDirectory);
         if (!File.Exists(path))
             return null;
-        DetectorJson? json;
-        try
-        {
-            json = JsonSerializer.Deserialize<DetectorJson>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelCatalogException($"face detector manifest {path} is not valid JSON: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelCatalogException($"face detector manifest {path} cannot be read: {e.Message}", e);
-        }
+        var json = CatalogFiles.ReadJson<DetectorJson>(path, "face detector manifest");
         string folder = Path.GetDirectoryName(path)!;
         if (json?.Id is not { Length: > 0 } id || json.File is not { Length: > 0 } file)
             throw new ModelCatalogException($"face detector manifest {path} has no id or file");
-        if (json.Sha256 is not { Length: 64 } sha || !sha.All(Uri.IsHexDigit))
+        if (json.Sha256 is not { } sha || !CatalogFiles.IsSha256(sha))
             throw new ModelCatalogException($"face detector manifest {path} has no valid sha256 (64 hex digits)");
-        string full = Path.GetFullPath(Path.Combine(folder, file));
-        if (!full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new ModelCatalogException($"face detector manifest {path} names a file outside its folder");
+        string full = CatalogFiles.Inside(folder, file)
+            ?? throw new ModelCatalogException($"face detector manifest {path} names a file outside its folder");
         return new FaceDetectorModel(id, new ModelFile(full, sha.ToLowerInvariant()), json.Licence ?? "", json.Source ?? "");
     }
 

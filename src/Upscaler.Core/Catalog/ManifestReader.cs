@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Upscaler.Core.Catalog;
 
 /// <summary>
@@ -31,19 +29,7 @@ internal sealed class ManifestReader
         if (!File.Exists(_path))
             throw new ModelCatalogException($"model catalog not found: {_path}");
 
-        ManifestJson? manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<ManifestJson>(File.ReadAllText(_path));
-        }
-        catch (JsonException e)
-        {
-            throw new ModelCatalogException($"model catalog {_path} is not valid JSON: {e.Message}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelCatalogException($"model catalog {_path} cannot be read: {e.Message}", e);
-        }
+        var manifest = CatalogFiles.ReadJson<ManifestJson>(_path, "model catalog");
 
         if (manifest?.Models is null)
             throw new ModelCatalogException($"model catalog {_path} has no \"models\" list");
@@ -144,15 +130,13 @@ internal sealed class ManifestReader
 
     private string ResolveFile(int index, string id, string relative)
     {
-        string full = Path.GetFullPath(Path.Combine(_directory, relative));
-        if (!full.StartsWith(_directory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw Invalid(index, id, $"has file \"{relative}\" outside the models folder");
-        return full;
+        return CatalogFiles.Inside(_directory, relative)
+            ?? throw Invalid(index, id, $"has file \"{relative}\" outside the models folder");
     }
 
     private string RequireSha(int index, string id, string? sha)
     {
-        if (sha is null || sha.Length != 64 || !sha.All(Uri.IsHexDigit))
+        if (!CatalogFiles.IsSha256(sha))
             throw Invalid(index, id, "has no valid sha256 (64 hex digits)");
         return sha.ToLowerInvariant();
     }
