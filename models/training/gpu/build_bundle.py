@@ -50,7 +50,7 @@ import text_data               # noqa: E402
 WALLPAPER_PACKAGES = ["lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "mate-backgrounds",
                       "plasma-workspace-wallpapers", "ukui-wallpapers", "gnome-backgrounds"]
 EVALUATION_ONLY = {"budgie-backgrounds"}
-FONT_PACKAGES = [p for p in text_data.PACKAGES if p.startswith("fonts-")]
+FONT_PACKAGES = [p for p in text_data.packages() if p.startswith("fonts-")]
 ICON_PACKAGES = ["papirus-icon-theme", "breeze-icon-theme", "tango-icon-theme", "openclipart-svg"]
 MAX_MB = 40.0
 CARRY_MIB = 64               # what one device call carries: the tracked tree + untracked files + carry

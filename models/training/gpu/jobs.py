@@ -173,6 +173,14 @@ class SharpJob(Job):
         self.opt_d = make_adam(self.disc.parameters(), spec.lr, device)
         self.parts = {k: torch.zeros((), device=device) for k in ("pix", "kd", "fft", "gan", "d")}
 
+    def _disc(self, x):
+        """The discriminator in float32 (TF32 on CUDA), outside autocast: spectral norm's power
+        iteration under bf16 autocast broke in some torch releases (pytorch#125544), and the
+        discriminator is small next to the generator's work."""
+        ctx = torch.autocast(device_type="cuda", enabled=False) if self.cuda else contextlib.nullcontext()
+        with ctx:
+            return self.disc(self._prep(x.float()))
+
     def step(self, batch, frac):
         lr_img, d, hr = batch["photo"]
         self._set_lr(self.opt, frac)
@@ -193,7 +201,7 @@ class SharpJob(Job):
             if gan_on:
                 for q in self.disc.parameters():
                     q.requires_grad_(False)
-                gan = sharp.bce_logits(self.disc(sr), True)
+                gan = sharp.bce_logits(self._disc(sr), True)
                 loss = loss + self.W_GAN * gan
                 self.parts["gan"] += gan.detach()
             if batch["text"] is not None:
@@ -206,9 +214,7 @@ class SharpJob(Job):
         self.opt.step()
         for q in self.disc.parameters():
             q.requires_grad_(True)
-        with self.autocast():
-            d_loss = sharp.bce_logits(self.disc(self._prep(hr)), True) + \
-                sharp.bce_logits(self.disc(self._prep(sr.detach().float())), False)
+        d_loss = sharp.bce_logits(self._disc(hr), True) + sharp.bce_logits(self._disc(sr.detach()), False)
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()

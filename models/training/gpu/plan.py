@@ -38,15 +38,20 @@ class JobSpec:
         return (self.kind, self.scale, self.lr_patch, self.batch)
 
 
+# 64, not 32: a CompactSR step at batch 32 is ~2-3 ms of GPU work but about as long in Python and
+# kernel launches, so on an H100/H200 the host would set the pace; twice the batch keeps the GPU busy
+# for the same steps per second (the first GPU run's log, README.md "Runs", says how it went).
+BATCH = 64
+
 JOBS = [
-    JobSpec("general-x4", "general", 4, "fast", lr_patch=64, batch=32),
-    JobSpec("general-x2", "general", 2, "fast", lr_patch=96, batch=32),
-    JobSpec("general-x4-hq", "general", 4, "quality", lr_patch=64, batch=32, weight=3),
-    JobSpec("general-x2-hq", "general", 2, "quality", lr_patch=96, batch=32, weight=2),
-    JobSpec("face-x4", "face", 4, "fast", lr_patch=64, batch=32, lr=2e-4, start=0.4, init_from="general-x4"),
-    JobSpec("face-x2", "face", 2, "fast", lr_patch=96, batch=32, lr=2e-4, start=0.4, init_from="general-x2"),
-    JobSpec("text-x4", "text", 4, "fast", lr_patch=48, batch=32, lr=3e-4, start=0.4, init_from="general-x4"),
-    JobSpec("text-x2", "text", 2, "fast", lr_patch=96, batch=32, lr=3e-4, start=0.4, init_from="general-x2"),
+    JobSpec("general-x4", "general", 4, "fast", lr_patch=64, batch=BATCH),
+    JobSpec("general-x2", "general", 2, "fast", lr_patch=96, batch=BATCH),
+    JobSpec("general-x4-hq", "general", 4, "quality", lr_patch=64, batch=BATCH, weight=3),
+    JobSpec("general-x2-hq", "general", 2, "quality", lr_patch=96, batch=BATCH, weight=2),
+    JobSpec("face-x4", "face", 4, "fast", lr_patch=64, batch=BATCH, lr=2e-4, start=0.4, init_from="general-x4"),
+    JobSpec("face-x2", "face", 2, "fast", lr_patch=96, batch=BATCH, lr=2e-4, start=0.4, init_from="general-x2"),
+    JobSpec("text-x4", "text", 4, "fast", lr_patch=48, batch=BATCH, lr=3e-4, start=0.4, init_from="general-x4"),
+    JobSpec("text-x2", "text", 2, "fast", lr_patch=96, batch=BATCH, lr=3e-4, start=0.4, init_from="general-x2"),
     # photos (GAN + distillation + FFT) and text (pixel loss only) in every step; see sharp.py
     JobSpec("sharp-x4", "sharp", 4, "quality", lr_patch=64, batch=24, lr=1e-4, weight=2, start=0.5,
             init_from="general-x4-hq", extra={"text_batch": 8, "text_lr_patch": 48}),
