@@ -37,6 +37,7 @@ import bundle as bundle_mod      # noqa: E402
 import compact_onnx              # noqa: E402
 import data                      # noqa: E402
 import degrade                   # noqa: E402
+import grow                      # noqa: E402
 import jobs as jobs_mod          # noqa: E402
 import plan                      # noqa: E402
 from metrics import psnr_y, to_uint8   # noqa: E402
@@ -165,19 +166,40 @@ def baseline_id(spec):
     return spec.id if shipped_entry(spec.id) else f"general-x{spec.scale}"
 
 
+def grow_source(spec):
+    """The shipped model a job grows from when it has no checkpoint: its own id, else (general jobs,
+    the -hq tier) the fast general model of its scale. The sharp job has none: it starts from the
+    quality general job's weights (plan.START_AFTER_RESUMED_SOURCE)."""
+    if shipped_entry(spec.id):
+        return spec.id
+    return f"general-x{spec.scale}" if spec.kind == "general" and shipped_entry(f"general-x{spec.scale}") else None
+
+
 def resume(job, folder):
-    """Weights from folder/<id>.pt, else from the shipped ONNX of the same id and size."""
+    """Weights from folder/<id>.pt, else from the shipped ONNX of the same id and size, else grown
+    from a smaller shipped model (grow.py: training from scratch stalls at the nearest-upsampling
+    plateau for longer than a GPU session lasts)."""
     path = os.path.join(folder, f"{job.spec.id}.pt")
     if os.path.exists(path):
         meta, ema = jobs_mod.read_checkpoint(path)
         job.load_weights(ema, f"resumed from {os.path.relpath(path, MODELS)}", plan.RESUME_LR_FACTOR)
         job.history = list(meta.get("history", []))
         return True
-    net = shipped_net(job.spec.id, torch.device("cpu"))
-    if net is not None and (net.features, net.blocks) == (job.model.features, job.model.blocks):
-        job.load_weights(net.state_dict(), f"resumed from the shipped {job.spec.id}.onnx", plan.RESUME_LR_FACTOR)
+    source = grow_source(job.spec)
+    if source is None:
+        return False
+    net = shipped_net(source, torch.device("cpu"))
+    size = (job.model.features, job.model.blocks)
+    if (net.features, net.blocks) == size and source == job.spec.id:
+        job.load_weights(net.state_dict(), f"resumed from the shipped {source}.onnx", plan.RESUME_LR_FACTOR)
         return True
-    return False
+    if net.scale != job.spec.scale or net.features > size[0] or net.blocks > size[1]:
+        return False
+    big = grow.grow(net, *size)
+    job.load_weights(big.state_dict(), f"grown from the shipped {source}.onnx ({net.features}x{net.blocks} -> "
+                                       f"{size[0]}x{size[1]}, {grow.change_db(net, big):.1f} dB from it)",
+                     plan.RESUME_LR_FACTOR)
+    return True
 
 
 def bundle_info(b):

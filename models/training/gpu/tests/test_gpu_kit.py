@@ -254,6 +254,46 @@ class ResumeTest(unittest.TestCase):
             d = jobs.Job(spec, 8, 2, dev)             # neither: from scratch
             self.assertFalse(train_all.resume(d, os.path.join(tmp, "none")))
 
+    def test_bigger_job_grows_from_the_shipped_model(self):
+        import jobs
+        import plan
+        import train_all
+        spec = plan.JOBS[0]                        # general-x4, fast tier
+        c = jobs.Job(spec, 64, 11, torch.device("cpu"))
+        self.assertTrue(train_all.resume(c, os.path.join(KIT, "no-such-folder")))
+        self.assertIn("grown from the shipped general-x4.onnx (48x10 -> 64x11", c.init_note)
+        sharp = next(j for j in plan.JOBS if j.kind == "sharp")
+        self.assertIsNone(train_all.grow_source(sharp))     # starts from the quality job instead
+
+
+class GrowTest(unittest.TestCase):
+    """grow.py: a bigger network that starts as the shipped one (exact when only widening)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import onnx
+        import model
+        cls.small = model.from_onnx(onnx.load(os.path.join(MODELS, "general", "general-x4.onnx")))
+
+    def test_widening_is_exact_and_new_channels_learn(self):
+        import grow
+        big = grow.grow(self.small, 64, 10)
+        self.assertEqual(grow.change_db(self.small, big), float("inf"))
+        x, d = torch.rand(1, 3, 20, 20), torch.tensor([0.3])
+        torch.nn.functional.l1_loss(big(x, d), torch.rand(1, 3, 80, 80)).backward()
+        last = big.body[-1].weight
+        self.assertTrue(bool((last[:, 48:] == 0).all()))            # the new channels add nothing yet
+        self.assertGreater(float(last.grad[:, 48:].abs().sum()), 0)  # ... but their outgoing weights learn
+
+    def test_deepening_stays_close(self):
+        import grow
+        for blocks in (11, 24):
+            big = grow.grow(self.small, 64, blocks)
+            self.assertEqual((big.features, big.blocks, big.scale), (64, blocks, 4))
+            self.assertGreater(grow.change_db(self.small, big), 30.0, blocks)
+        with self.assertRaises(ValueError):
+            grow.grow(self.small, 32, 10)
+
 
 def _manifest_entry(path, model_id, kind, net):
     return {"id": model_id, "kind": kind, "scale": net.scale, "file": os.path.basename(path),
