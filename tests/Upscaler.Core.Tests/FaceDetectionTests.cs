@@ -14,7 +14,7 @@ public class FaceDetectionTests
     internal static FaceDetector Detector()
     {
         var model = FaceDetectorManifest.Read(Engines.ShippedModels) ?? throw new InvalidOperationException("no face detector in models/faces");
-        return new FaceDetector(Sessions.Value.GetDetector(model, ComputeDevice.Cpu));
+        return new FaceDetector(Sessions.Value.GetDetectors(model, ComputeDevice.Cpu));
     }
 
     internal static IReadOnlyList<FaceDetection> Detect(PixelImage image) =>
@@ -52,6 +52,35 @@ public class FaceDetectionTests
         TestContext.Out.WriteLine(table.Append($"recall {recall:0.000}, precision {precision:0.000} ({detections} detections)"));
         Assert.That(recall, Is.GreaterThanOrEqualTo(RecallFloor), table.ToString());
         Assert.That(precision, Is.GreaterThanOrEqualTo(PrecisionFloor), table.ToString());
+    }
+
+    [Test]
+    public void Windows_side_by_side_find_what_one_session_finds()
+    {
+        var model = FaceDetectorManifest.Read(Engines.ShippedModels)!;
+        var sessions = Sessions.Value.GetDetectors(model, ComputeDevice.Cpu);
+        Assert.That(sessions, Has.Count.EqualTo(Environment.ProcessorCount), "one single-threaded session per CPU thread");
+        // Two workers at least, so the parallel path runs even on a one-core machine.
+        var several = sessions.Count > 1 ? sessions : [sessions[0], sessions[0]];
+        var entry = FaceSet.Labels().OrderByDescending(e => e.Faces.Length).First();
+        var colour = PixelImageReader.Colour(FaceSet.Load(entry.File));
+        var one = new FaceDetector([sessions[0]]).Detect(colour, CancellationToken.None);
+        var side = new FaceDetector(several).Detect(colour, CancellationToken.None);
+        static string Text(IEnumerable<FaceDetection> faces) =>
+            string.Join("\n", faces.Select(f => $"{f.Score:R} {f.Box} {string.Join(" ", f.Keypoints)}"));
+        Assert.That(one, Is.Not.Empty);
+        Assert.That(Text(side), Is.EqualTo(Text(one)), "the same detections in the same order");
+    }
+
+    [Test]
+    public void A_cancelled_search_stops_with_a_cancellation_from_any_window()
+    {
+        var model = FaceDetectorManifest.Read(Engines.ShippedModels)!;
+        var sessions = Sessions.Value.GetDetectors(model, ComputeDevice.Cpu);
+        var colour = PixelImageReader.Colour(FaceSet.Load(FaceSet.Labels()[0].File));
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() => new FaceDetector([sessions[0], sessions[0]]).Detect(colour, cancel.Token));
     }
 
     /// <summary>Faces narrower than this are not counted either way: the detector is built for 24 px upwards.</summary>

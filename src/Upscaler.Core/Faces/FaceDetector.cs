@@ -13,9 +13,11 @@ namespace Upscaler.Core.Faces;
 /// on the CPU 256 px windows were the fastest: a 12 MP photo took 7.0 s in 256 px windows, 15.8 s in 512
 /// and 15.6 s in 1024 (the larger windows' activations no longer fit in the caches), with the same faces. The detections of all windows are merged by
 /// <see cref="FaceSuppression"/>. models/training/face_align.py follows the same rules, so the face model
-/// trains on the crops the engine makes.
+/// trains on the crops the engine makes. With several sessions (one single-threaded session per CPU thread,
+/// <see cref="SessionCache.GetDetectors"/>) the windows of a level run side by side; the detections are
+/// merged in window order, so the result does not depend on the number of sessions.
 /// </summary>
-internal sealed class FaceDetector(DetectorSession session)
+internal sealed class FaceDetector(IReadOnlyList<DetectorSession> sessions)
 {
     // The npm package's own default. MediaPipe's 0.5 is for one letterboxed frame; windows of a large photo
     // show the detector many more face-like textures (at 0.5, 12 false faces beside the 3 real ones on sample1).
@@ -35,23 +37,52 @@ internal sealed class FaceDetector(DetectorSession session)
         for (double factor = 1; ; factor *= 2)
         {
             int winW = WindowSide(level.Width), winH = WindowSide(level.Height);
-            var window = new float[winW * winH * 3];
-            var anchors = AnchorsFor(winH, winW);
-            foreach (int top in WindowStarts(level.Height, winH))
-            {
-                foreach (int left in WindowStarts(level.Width, winW))
-                {
-                    Fill(window, winW, winH, level, left, top);
-                    var (scores, boxes) = session.Run(window, winH, winW, cancellationToken);
-                    BlazeFaceDecoder.Decode(scores, boxes, anchors, ScoreThreshold, left, top, factor, found);
-                }
-            }
+            var origins = (from top in WindowStarts(level.Height, winH) from left in WindowStarts(level.Width, winW) select (top, left)).ToArray();
+            var perWindow = new List<FaceDetection>[origins.Length];
+            RunWindows(level, winW, winH, origins, factor, perWindow, cancellationToken);
+            foreach (var detections in perWindow)
+                found.AddRange(detections);
             if (Math.Max(level.Width, level.Height) <= MinWindow)
                 break;
             level = HalfScale.Apply(level);
         }
         found.RemoveAll(f => f.Box.Width < MinFaceWidth);
         return FaceSuppression.Apply(found);
+    }
+
+    /// <summary>Each window of one level through a session; worker i takes windows i, i + n, ... (they cost the same).</summary>
+    private void RunWindows(ImagePlanes level, int winW, int winH, (int Top, int Left)[] origins, double factor,
+        List<FaceDetection>[] perWindow, CancellationToken cancellationToken)
+    {
+        var anchors = AnchorsFor(winH, winW);
+        int workers = Math.Min(sessions.Count, origins.Length);
+        void Work(int worker)
+        {
+            var window = new float[winW * winH * 3];
+            for (int i = worker; i < origins.Length; i += workers)
+            {
+                var (top, left) = origins[i];
+                Fill(window, winW, winH, level, left, top);
+                var (scores, boxes) = sessions[worker].Run(window, winH, winW, cancellationToken);
+                perWindow[i] = [];
+                BlazeFaceDecoder.Decode(scores, boxes, anchors, ScoreThreshold, left, top, factor, perWindow[i]);
+            }
+        }
+        if (workers == 1)
+        {
+            Work(0);
+            return;
+        }
+        try
+        {
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+        }
+        catch (AggregateException e)
+        {
+            // The caller sees what one window threw, cancellation first, as from the sequential loop.
+            var first = e.InnerExceptions.FirstOrDefault(x => x is OperationCanceledException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
     }
 
     private (float X, float Y)[] AnchorsFor(int height, int width)

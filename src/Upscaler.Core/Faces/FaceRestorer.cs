@@ -46,7 +46,7 @@ internal sealed class FaceRestorer(ModelCatalog catalog, SessionCache sessions, 
 
     /// <summary>The installed face detector on a resolved device, or null when none is installed.</summary>
     public FaceDetector? Detector(ComputeDevice device) =>
-        FaceDetectorManifest.Read(catalog.Directory) is { } model ? new FaceDetector(sessions.GetDetector(model, device)) : null;
+        FaceDetectorManifest.Read(catalog.Directory) is { } model ? new FaceDetector(sessions.GetDetectors(model, device)) : null;
 
     /// <summary>The faces of the input and their canonical crops.</summary>
     public static IReadOnlyList<FaceCrop> Find(FacePlan plan, ImagePlanes colour, CancellationToken cancellationToken)

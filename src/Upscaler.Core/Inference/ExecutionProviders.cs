@@ -16,7 +16,12 @@ internal static class ExecutionProviders
         false;
 #endif
 
-    public static SessionOptions ForCpu(UpscalerSettings settings)
+    /// <summary>Threads for CPU inference: the setting, else one per logical processor.</summary>
+    public static int CpuInferenceThreads(UpscalerSettings settings) =>
+        settings.CpuThreads > 0 ? settings.CpuThreads : Environment.ProcessorCount;
+
+    /// <param name="intraOpThreads">Threads inside one run; null: the setting's (ONNX Runtime's own choice when 0).</param>
+    public static SessionOptions ForCpu(UpscalerSettings settings, int? intraOpThreads = null)
     {
         var options = new SessionOptions
         {
@@ -28,7 +33,9 @@ internal static class ExecutionProviders
             // budget bounds it, and the last tile of a pass gives it back (ModelSession.Run).
             EnableCpuMemArena = true,
         };
-        if (settings.CpuThreads > 0)
+        if (intraOpThreads is int threads)
+            options.IntraOpNumThreads = threads;
+        else if (settings.CpuThreads > 0)
             options.IntraOpNumThreads = settings.CpuThreads;
         if (settings.CpuArenaLimitBytes is long limit)
         {

@@ -12,7 +12,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
 {
     private readonly Dictionary<(string Id, ComputeDevice Device, int? FixedTile), ModelSession> _sessions = new();
     private readonly Dictionary<(string Id, ComputeDevice Device), StatisticsSession> _statistics = new();
-    private readonly Dictionary<(string Id, ComputeDevice Device), DetectorSession> _detectors = new();
+    private readonly Dictionary<(string Id, ComputeDevice Device), IReadOnlyList<DetectorSession>> _detectors = new();
     private readonly object _gate = new();
 
     public SessionCache(UpscalerSettings settings) : this(settings, new PrecisionPolicy(settings)) { }
@@ -53,8 +53,13 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
         }
     }
 
-    /// <summary>The face detector on a resolved device, verified like a model file.</summary>
-    public DetectorSession GetDetector(FaceDetectorModel detector, ComputeDevice device)
+    /// <summary>
+    /// The face detector on a resolved device, verified like a model file. On the CPU it is one
+    /// single-threaded session per inference thread, so that <see cref="Faces.FaceDetector"/> runs that many
+    /// windows side by side: a 256 px window is too little work to keep two threads of one session busy
+    /// (measured by <c>upscaler-dev faces-speed</c>, docs/benchmarks.md). On the GPU it is one session.
+    /// </summary>
+    public IReadOnlyList<DetectorSession> GetDetectors(FaceDetectorModel detector, ComputeDevice device)
     {
         if (device == ComputeDevice.Auto)
             throw new ArgumentException("resolve the device first (DeviceSelector)", nameof(device));
@@ -63,10 +68,24 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             if (_detectors.TryGetValue((detector.Id, device), out var cached))
                 return cached;
             ModelFileVerifier.Verify(detector.Id, detector.File);
-            using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
-            var session = DetectorSession.Open(detector, device, options);
-            _detectors[(detector.Id, device)] = session;
-            return session;
+            int count = device == ComputeDevice.Gpu ? 1 : ExecutionProviders.CpuInferenceThreads(settings);
+            var opened = new List<DetectorSession>(count);
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings, intraOpThreads: 1);
+                    opened.Add(DetectorSession.Open(detector, device, options));
+                }
+            }
+            catch
+            {
+                foreach (var session in opened)
+                    session.Dispose();
+                throw;
+            }
+            _detectors[(detector.Id, device)] = opened;
+            return opened;
         }
     }
 
@@ -96,7 +115,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
                 session.Dispose();
             foreach (var session in _statistics.Values)
                 session.Dispose();
-            foreach (var session in _detectors.Values)
+            foreach (var session in _detectors.Values.SelectMany(list => list))
                 session.Dispose();
             _sessions.Clear();
             _statistics.Clear();
