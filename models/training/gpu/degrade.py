@@ -30,7 +30,10 @@ import text_data                 # noqa: E402
 import torch_jpeg                # noqa: E402
 from imresize import _weight_matrix   # noqa: E402
 
-CHUNK = 8
+# 32, not 8: each chunk is a few hundred PyTorch ops (a batch of 64 was ~7,500 ops in chunks of 8,
+# ~2,800 in chunks of 32), and the first GPU run spent about half of each round building batches
+# on the host (README.md "Runs"); the shared sizes still differ from chunk to chunk and batch to batch.
+CHUNK = 32
 MODES = ("area", "bilinear", "bicubic")
 
 

@@ -38,10 +38,10 @@ class JobSpec:
         return (self.kind, self.scale, self.lr_patch, self.batch)
 
 
-# 64, not 32: a CompactSR step at batch 32 is ~2-3 ms of GPU work but about as long in Python and
-# kernel launches, so on an H100/H200 the host would set the pace; twice the batch keeps the GPU busy
-# for the same steps per second (the first GPU run's log, README.md "Runs", says how it went).
-BATCH = 64
+# The host sets the pace on an H100/H200: a fast step is ~1,900 PyTorch ops (6.5 ms at batch 64 on the
+# H200 in the first run, about what the host needs to issue them), so a larger batch adds samples at
+# almost no cost in steps per second (README.md "Runs").
+BATCH = 128
 
 JOBS = [
     JobSpec("general-x4", "general", 4, "fast", lr_patch=64, batch=BATCH),
