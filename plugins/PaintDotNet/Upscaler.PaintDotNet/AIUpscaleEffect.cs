@@ -62,7 +62,7 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
             new BooleanProperty(PropertyNames.Faces, defaults.RestoreFaces),
             new Int32Property(PropertyNames.FaceStrength, defaults.FaceStrengthPercent, 0, 100),
         };
-        return new PropertyCollection(properties, new List<PropertyCollectionRule> { new DenoiseControlsRule(models) });
+        return new PropertyCollection(properties, new List<PropertyCollectionRule> { new DenoiseControlsRule(models), new FaceStrengthRule() });
     }
 
     protected override ControlInfo OnCreateConfigUI(PropertyCollection props)
@@ -204,6 +204,20 @@ public sealed class AIUpscaleEffect : PropertyBasedBitmapEffect
         private Property Get(PropertyNames name) => Owner![name]!;
 
         public override PropertyCollectionRule Clone() => new DenoiseControlsRule(models);
+    }
+
+    /// <summary>The face strength is read-only while "Restore faces" is off (it would change nothing).</summary>
+    private sealed class FaceStrengthRule : PropertyCollectionRule
+    {
+        protected override void OnInitialized()
+        {
+            Owner![PropertyNames.Faces]!.ValueChanged += (_, _) => Sync();
+            Sync();
+        }
+
+        private void Sync() => Owner![PropertyNames.FaceStrength]!.ReadOnly = !(bool)Owner![PropertyNames.Faces]!.Value!;
+
+        public override PropertyCollectionRule Clone() => new FaceStrengthRule();
     }
 }
 
