@@ -266,6 +266,25 @@ class ResumeTest(unittest.TestCase):
         self.assertIsNone(train_all.grow_source(sharp))     # starts from the quality job instead
 
 
+
+class BundleValidationTest(unittest.TestCase):
+    def test_flat_luma_images_are_left_out(self):
+        """PSNR-Y of an image whose luma is flat is infinite for any output that keeps it flat: one
+        held-out render was isoluminant text, and every mean over the renders came out infinite."""
+        import bundle as bundle_mod
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle_mod.build_tiny(tmp)
+            kept = len(bundle_mod.Bundle(tmp).val("text"))
+            iso = np.zeros((64, 64, 3), np.uint8)
+            iso[...] = (200, 60, 90)
+            iso[20:40, 10:50] = (255, 48, 0)        # another colour of the same luma
+            from metrics import rgb_to_y
+            self.assertEqual(np.ptp(rgb_to_y(iso)), 0, "the test image must be isoluminant")
+            Image.fromarray(iso).save(os.path.join(tmp, "val", "text", "zz-isoluminant.png"))
+            names = [n for n, _ in bundle_mod.Bundle(tmp).val("text")]
+            self.assertEqual(len(names), kept)
+            self.assertNotIn("zz-isoluminant.png", names)
+
 class GrowTest(unittest.TestCase):
     """grow.py: a bigger network that starts as the shipped one (exact when only widening)."""
 
