@@ -16,11 +16,12 @@ the notes in README.md). Growing a trained network sidesteps the plateau:
     function changes a little (grow() reports by how much on a test input); fine-tuning starts
     from there.
 """
+import os
+import sys
+
 import torch
 import torch.nn as nn
 
-import os
-import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from model import CompactSR      # noqa: E402
 
