@@ -16,6 +16,7 @@ the notes in README.md). Growing a trained network sidesteps the plateau:
     function changes a little (grow() reports by how much on a test input); fine-tuning starts
     from there.
 """
+import math
 import os
 import sys
 
@@ -74,4 +75,4 @@ def change_db(small: CompactSR, big: CompactSR, size: int = 48, seed: int = 0) -
     d = torch.tensor([0.5])
     a, b = small.eval()(x, d), big.eval()(x, d)
     mse = float(((a - b) ** 2).mean())
-    return float("inf") if mse == 0 else 10 * torch.log10(torch.tensor(1.0 / mse)).item()
+    return float("inf") if mse == 0 else 10 * math.log10(1.0 / mse)

@@ -186,12 +186,12 @@ def resume(job, folder):
     source = grow_source(job.spec)
     if source is None:
         return False
-    net = shipped_net(source, torch.device("cpu"))
+    net = shipped_net(source, torch.device("cpu"))       # grow_source keeps the job's scale
     size = (job.model.features, job.model.blocks)
-    if (net.features, net.blocks) == size and source == job.spec.id:
+    if (net.features, net.blocks) == size:
         job.load_weights(net.state_dict(), f"resumed from the shipped {source}.onnx", plan.RESUME_LR_FACTOR)
         return True
-    if net.scale != job.spec.scale or net.features > size[0] or net.blocks > size[1]:
+    if net.features > size[0] or net.blocks > size[1]:
         return False
     big = grow.grow(net, *size)
     job.load_weights(big.state_dict(), f"grown from the shipped {source}.onnx ({net.features}x{net.blocks} -> "

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Upscaler.Core.Catalog;
 
 namespace Upscaler.Core.Inference;
@@ -30,7 +31,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
 
             var file = precision.FileFor(model, device);
             ModelFileVerifier.Verify(model, file);
-            using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
+            using var options = OptionsFor(device);
             var session = ModelSession.Open(model, file.Path, device, options, fixedTile, settings.ReleaseCpuArenaAfterPass);
             _sessions[(model.Id, device, fixedTile)] = session;
             return session;
@@ -46,7 +47,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
                 return cached;
             var file = model.Statistics?.File ?? throw new ArgumentException($"{model.Id} has no statistics graph", nameof(model));
             ModelFileVerifier.Verify(model, file);
-            using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings);
+            using var options = OptionsFor(device);
             var session = StatisticsSession.Open(model, device, options);
             _statistics[(model.Id, device)] = session;
             return session;
@@ -70,13 +71,11 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             ModelFileVerifier.Verify(detector.Id, detector.File);
             int count = device == ComputeDevice.Gpu ? 1 : ExecutionProviders.CpuInferenceThreads(settings);
             var opened = new List<DetectorSession>(count);
+            using var options = OptionsFor(device, cpuThreads: 1);
             try
             {
                 for (int i = 0; i < count; i++)
-                {
-                    using var options = device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings, intraOpThreads: 1);
                     opened.Add(DetectorSession.Open(detector, device, options));
-                }
             }
             catch
             {
@@ -88,6 +87,10 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             return opened;
         }
     }
+
+    /// <param name="cpuThreads">Threads inside one CPU run; null: the settings'.</param>
+    private SessionOptions OptionsFor(ComputeDevice device, int? cpuThreads = null) =>
+        device == ComputeDevice.Gpu ? ExecutionProviders.ForGpu(settings) : ExecutionProviders.ForCpu(settings, cpuThreads);
 
     /// <summary>Closes the sessions of one model (e.g. a user model that was removed).</summary>
     public void Evict(string modelId)

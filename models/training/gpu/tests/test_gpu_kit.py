@@ -266,7 +266,6 @@ class ResumeTest(unittest.TestCase):
         self.assertIsNone(train_all.grow_source(sharp))     # starts from the quality job instead
 
 
-
 class BundleValidationTest(unittest.TestCase):
     def test_flat_luma_images_are_left_out(self):
         """PSNR-Y of an image whose luma is flat is infinite for any output that keeps it flat: one
@@ -284,6 +283,7 @@ class BundleValidationTest(unittest.TestCase):
             names = [n for n, _ in bundle_mod.Bundle(tmp).val("text")]
             self.assertEqual(len(names), kept)
             self.assertNotIn("zz-isoluminant.png", names)
+
 
 class GrowTest(unittest.TestCase):
     """grow.py: a bigger network that starts as the shipped one (exact when only widening)."""
