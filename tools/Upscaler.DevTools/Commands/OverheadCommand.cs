@@ -15,7 +15,8 @@ namespace Upscaler.DevTools.Commands;
 /// alone on the whole image, on the whole image with the engine's mirrored margin, and on exactly the
 /// tile windows the engine feeds it (so the margins' cost is measured, not estimated); the engine's
 /// pixel copies (reading, gathering tiles, writing the output) alone; and the engine itself with the
-/// CPU arena released after each pass (as long-lived hosts run) and kept (as the command line runs).
+/// CPU arena released after each pass (the default: hosts and the command line) and kept (the setting off),
+/// all with face restoration off, and once with it on, so that the detector's cost is shown apart.
 /// Every variant runs once per round, rounds interleave them, and the best of each is reported, so a
 /// busy machine slows all variants alike.
 /// </summary>
@@ -122,7 +123,9 @@ internal sealed class OverheadCommand : IDevCommand
             return clock.Elapsed.TotalSeconds;
         }
 
-        var options8 = new UpscaleOptions { Scale = s, ModelId = id, Denoise = 0.5, Device = ComputeDevice.Cpu, TileSize = tileSize };
+        // Faces off: the comparison is the upscale against ONNX Runtime's; face detection (on by default when a
+        // face model is installed) is its own variant below and its own benchmark (faces-speed).
+        var options8 = new UpscaleOptions { Scale = s, ModelId = id, Denoise = 0.5, Device = ComputeDevice.Cpu, TileSize = tileSize, Faces = FaceMode.Off };
         var engineReleasing = releasing.GetRequiredService<IUpscaler>();
         var engineKeeping = keeping.GetRequiredService<IUpscaler>();
         async Task<double> EngineRun(IUpscaler engine, UpscaleOptions o)
@@ -167,8 +170,11 @@ internal sealed class OverheadCommand : IDevCommand
         };
         if (quick)
             variants.RemoveAll(v => v.Name.Contains("mirrored margin") || v.Name.Contains("whole image, arena"));
+        const string resampled = "engine, these tiles, arena kept, x", withFaces = "engine, these tiles, arena kept, faces auto";
         if (s > 2 && !quick)
-            variants.Add(($"engine, these tiles, arena kept, x{s - 1}: the x{s} output streamed through the Lanczos resampler", () => EngineRun(engineKeeping, options8 with { Scale = s - 1 })));
+            variants.Add(($"{resampled}{s - 1}: the x{s} output streamed through the Lanczos resampler", () => EngineRun(engineKeeping, options8 with { Scale = s - 1 })));
+        if (!quick)
+            variants.Add(($"{withFaces} (the face detector over the whole input)", () => EngineRun(engineKeeping, options8 with { Faces = FaceMode.Auto })));
         // Warm-up: sessions load, the arena grows, JIT compiles.
         foreach (var v in variants)
             await v.Run();
@@ -185,11 +191,14 @@ internal sealed class OverheadCommand : IDevCommand
         for (int v = 0; v < variants.Count; v++)
             output.WriteLine($"| {variants[v].Name} | {best[v]:0.000} | {best[v] / best[0] - 1:+0.0%;-0.0%} |");
         output.WriteLine();
-        if (variants.Count > 8)
-            output.WriteLine($"- a non-integer scale (x{s - 1} from this x{s} model) adds {(best[^1] - Best("engine, these tiles, arena kept")) / best[0]:+0.0%;-0.0%} for resampling (and writes a smaller image)");
         double Best(string start) => best[variants.FindIndex(v => v.Name.StartsWith(start, StringComparison.Ordinal))];
+        bool Has(string start) => variants.Exists(v => v.Name.StartsWith(start, StringComparison.Ordinal));
         double alone = best[0], windowsTime = Best("ONNX Runtime alone, the engine's"), copies = Best("engine's pixel copies"),
             released = Best("engine, these tiles, arena released"), kept = Best("engine, these tiles, arena kept");
+        if (Has(resampled + (s - 1)))
+            output.WriteLine($"- a non-integer scale (x{s - 1} from this x{s} model) adds {(Best(resampled + (s - 1)) - kept) / alone:+0.0%;-0.0%} for resampling (and writes a smaller image)");
+        if (Has(withFaces))
+            output.WriteLine($"- face detection (faces auto, the default when a face model is installed) adds {(Best(withFaces) - kept) / alone:+0.0%;-0.0%}; the comparison above runs with faces off");
         output.WriteLine($"- the engine as shipped (arena released) at {alone / released:0%} of ONNX Runtime alone's speed, {alone / kept:0%} with the arena kept");
         output.WriteLine($"- where the difference goes: margins/overlaps {windowsTime / alone - 1:+0.0%;-0.0%}, pixel copies {copies / alone:+0.0%;-0.0%}, "
                          + $"rest {(kept - windowsTime - copies) / alone:+0.0%;-0.0%}; releasing the arena after the pass adds {(released - kept) / alone:+0.0%;-0.0%}");
