@@ -102,6 +102,37 @@ public class ResamplerTests
         Assert.That(streamed.Data, Is.EqualTo(whole.Data));
     }
 
+    [TestCase(4000, 3000)]   // x3 from a x4 pass
+    [TestCase(53, 20)]
+    [TestCase(20, 53)]
+    public void Lines_side_by_side_give_the_same_bits_as_one_line_at_a_time(int from, int to)
+    {
+        // The resampler's horizontal pass filters one row per vector lane; each lane must be that row's
+        // own weighted sum, in tap order, with the source clamped at the edges.
+        var kernel = LanczosKernel.For(from, to);
+        int lanes = System.Numerics.Vector<float>.Count;
+        var random = new Random(5);
+        var lines = Enumerable.Range(0, lanes).Select(_ => Enumerable.Range(0, from).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        var padded = new System.Numerics.Vector<float>[kernel.PadBefore + from + kernel.PadAfter];
+        var samples = System.Runtime.InteropServices.MemoryMarshal.Cast<System.Numerics.Vector<float>, float>(padded.AsSpan());
+        for (int i = 0; i < padded.Length; i++)
+            for (int lane = 0; lane < lanes; lane++)
+                samples[i * lanes + lane] = lines[lane][Math.Clamp(i - kernel.PadBefore, 0, from - 1)];
+        var result = new System.Numerics.Vector<float>[to];
+
+        kernel.ApplyLanes(padded, result);
+
+        for (int lane = 0; lane < lanes; lane++)
+            for (int x = 0; x < to; x++)
+            {
+                float expected = 0f;
+                var taps = kernel.Taps(x);
+                for (int t = 0; t < taps.Length; t++)
+                    expected += taps[t] * lines[lane][kernel.SourceIndex(kernel.First(x) + t)];
+                Assert.That(result[x][lane], Is.EqualTo(expected), $"lane {lane}, sample {x}");
+            }
+    }
+
     private static ImagePlanes RandomPlanes(int width, int height, int seed)
     {
         var random = new Random(seed);

@@ -1,24 +1,41 @@
+using System.Numerics;
+
 namespace Upscaler.Core.Imaging;
 
 /// <summary>
 /// Lanczos-3 filter taps for resampling one axis from a source length to a destination length,
 /// widened when shrinking so the filter also removes aliasing. Source indices past either end are
-/// clamped to the edge sample (callers clamp with <see cref="SourceIndex"/>).
+/// clamped to the edge sample (callers clamp with <see cref="SourceIndex"/>, or extend the line by
+/// <see cref="PadBefore"/> and <see cref="PadAfter"/> edge samples for <see cref="ApplyLanes"/>).
 /// </summary>
 internal sealed class LanczosKernel
 {
     private const int Lobes = 3;
     private readonly int[] _first;
     private readonly float[][] _taps;
+    private readonly int _width;            // taps per destination sample in _flat (the most any has)
+    private readonly float[] _flat;         // every destination sample's taps, zero-padded to _width
 
     private LanczosKernel(int sourceLength, int[] first, float[][] taps)
     {
         SourceLength = sourceLength;
         _first = first;
         _taps = taps;
+        _width = taps.Max(t => t.Length);
+        _flat = new float[taps.Length * _width];
+        for (int i = 0; i < taps.Length; i++)
+            taps[i].CopyTo(_flat, i * _width);
+        PadBefore = Math.Max(0, -first.Min());
+        PadAfter = Math.Max(0, Enumerable.Range(0, first.Length).Max(i => first[i] + _width - 1) - (sourceLength - 1));
     }
 
     public int SourceLength { get; }
+
+    /// <summary>Edge samples a line needs before its first sample for <see cref="ApplyLanes"/>.</summary>
+    public int PadBefore { get; }
+
+    /// <summary>Edge samples a line needs after its last sample for <see cref="ApplyLanes"/>.</summary>
+    public int PadAfter { get; }
 
     public static LanczosKernel For(int sourceLength, int destinationLength)
     {
@@ -54,22 +71,27 @@ internal sealed class LanczosKernel
 
     public int SourceIndex(int i) => Math.Clamp(i, 0, SourceLength - 1);
 
-    public float Apply(int index, ReadOnlySpan<float> line)
+    /// <summary>
+    /// Resamples <see cref="Vector{T}.Count"/> lines at once, one per lane: <paramref name="line"/> holds
+    /// source sample <c>i</c> of every line at <c>PadBefore + i</c>, with the edge samples repeated into
+    /// the padding. Each lane's sum runs over the taps in order (the padding taps add exact zeros), so a
+    /// line comes out as if filtered alone; lines are done together because one line's taps form a chain
+    /// of dependent additions that keeps the CPU waiting.
+    /// </summary>
+    public void ApplyLanes(ReadOnlySpan<Vector<float>> line, Span<Vector<float>> destination)
     {
-        var taps = _taps[index];
-        int first = _first[index];
-        float sum = 0f;
-        if (first >= 0 && first + taps.Length <= line.Length)
+        if (line.Length < PadBefore + SourceLength + PadAfter || destination.Length < _first.Length)
+            throw new ArgumentException("the padded line or the destination is too short");
+        var flat = _flat.AsSpan();
+        for (int i = 0; i < _first.Length; i++)
         {
-            // Away from the borders: no clamping.
-            var window = line.Slice(first, taps.Length);
+            var taps = flat.Slice(i * _width, _width);
+            var window = line.Slice(_first[i] + PadBefore, _width);
+            var sum = Vector<float>.Zero;
             for (int t = 0; t < taps.Length; t++)
-                sum += taps[t] * window[t];
-            return sum;
+                sum += window[t] * taps[t];
+            destination[i] = sum;
         }
-        for (int t = 0; t < taps.Length; t++)
-            sum += taps[t] * line[SourceIndex(first + t)];
-        return sum;
     }
 
     private static double Kernel(double x)

@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Upscaler.Core.Imaging;
 
@@ -69,21 +71,30 @@ internal sealed class LanczosResampler : IPlaneWriter
             return;
 
         int dstW = _destination.Width;
-        Parallel.For(_nextSource, complete, y =>
+        // Rows go through the horizontal filter in groups of one per vector lane (RowGroup).
+        int lanes = Vector<float>.Count, groups = (complete - _nextSource + lanes - 1) / lanes;
+        Parallel.For(0, groups, () => new RowGroup(_horizontal, Width, dstW), (g, _, group) =>
         {
-            var src = _rows[y]!;
-            var wide = _widePool.Rent();
+            int first = _nextSource + g * lanes, count = Math.Min(lanes, complete - first);
+            var wide = new float[count][];
+            for (int r = 0; r < count; r++)
+                wide[r] = _widePool.Rent();
             for (int c = 0; c < _channels; c++)
             {
-                var line = src.AsSpan(c * Width, Width);
-                var output = wide.AsSpan(c * dstW, dstW);
-                for (int x = 0; x < dstW; x++)
-                    output[x] = _horizontal.Apply(x, line);
+                for (int r = 0; r < count; r++)
+                    group.Load(r, _rows[first + r].AsSpan(c * Width, Width));
+                group.Resample();
+                for (int r = 0; r < count; r++)
+                    group.Store(r, wide[r].AsSpan(c * dstW, dstW));
             }
-            _wide[y] = wide;
-            _rows[y] = null;
-            _rowPool.Return(src);
-        });
+            for (int r = 0; r < count; r++)
+            {
+                _wide[first + r] = wide[r];
+                _rowPool.Return(_rows[first + r]!);
+                _rows[first + r] = null;
+            }
+            return group;
+        }, _ => { });
         _nextSource = complete;
 
         // Destination rows whose every tap is in (rows complete in order, so the last tap is enough).
@@ -112,15 +123,51 @@ internal sealed class LanczosResampler : IPlaneWriter
     }
 
     /// <summary>
+    /// Up to <see cref="Vector{T}.Count"/> rows of one channel side by side, one per vector lane, padded
+    /// with their edge samples: the horizontal filter then runs on all of them at once
+    /// (<see cref="LanczosKernel.ApplyLanes"/>), several times faster than row by row.
+    /// </summary>
+    private sealed class RowGroup(LanczosKernel kernel, int sourceWidth, int destinationWidth)
+    {
+        private readonly Vector<float>[] _line = new Vector<float>[kernel.PadBefore + sourceWidth + kernel.PadAfter];
+        private readonly Vector<float>[] _result = new Vector<float>[destinationWidth];
+
+        public void Load(int lane, ReadOnlySpan<float> row)
+        {
+            var samples = MemoryMarshal.Cast<Vector<float>, float>(_line.AsSpan());
+            int lanes = Vector<float>.Count, pad = kernel.PadBefore;
+            for (int i = 0; i < pad; i++)
+                samples[i * lanes + lane] = row[0];
+            for (int x = 0; x < row.Length; x++)
+                samples[(pad + x) * lanes + lane] = row[x];
+            for (int i = pad + row.Length; i < _line.Length; i++)
+                samples[i * lanes + lane] = row[^1];
+        }
+
+        public void Resample() => kernel.ApplyLanes(_line, _result);
+
+        public void Store(int lane, Span<float> row)
+        {
+            var samples = MemoryMarshal.Cast<Vector<float>, float>(_result.AsSpan());
+            int lanes = Vector<float>.Count;
+            for (int x = 0; x < row.Length; x++)
+                row[x] = samples[x * lanes + lane];
+        }
+    }
+
+    /// <summary>
     /// Reuses row buffers: a 12000-pixel row is a large-object-heap array, and allocating one per row
-    /// (thousands per image) left the garbage collector holding a gigabyte of them.
+    /// (thousands per image) left the garbage collector holding a gigabyte of them. New rows go to the
+    /// pinned object heap, which the collector never moves: a narrower row (4000 px, 48 KB) would land in
+    /// the young generation, and the ~2000 rows alive while a row of tiles completes were copied from
+    /// generation to generation (a x3 upscale of 1 MP took 55 % longer than the x4 it comes from; 17 % now).
     /// </summary>
     private sealed class RowPool(int length)
     {
         private readonly System.Collections.Concurrent.ConcurrentBag<float[]> _free = new();
 
         /// <summary>A row with stale contents: every row is written whole before it is read (tiles partition the image).</summary>
-        public float[] Rent() => _free.TryTake(out var row) ? row : new float[length];
+        public float[] Rent() => _free.TryTake(out var row) ? row : GC.AllocateUninitializedArray<float>(length, pinned: true);
 
         public void Return(float[] row) => _free.Add(row);
     }
