@@ -119,7 +119,7 @@ class Bundle:
         return out
 
     def val(self, which):
-        """[(name, HxWx3 uint8)] for 'general', 'faces' or 'text'. Images whose luma is flat inside the
+        """[(name, HxWx3 uint8)] for 'general' or 'text' (faces: aligned). Images whose luma is flat inside the
         widest evaluation border (8 px) are left out: PSNR-Y cannot measure them (it is infinite for any
         output that keeps the luma flat), and one held-out text render is isoluminant coloured text,
         which made every device and import mean of the renders infinite."""
