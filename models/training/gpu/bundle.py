@@ -84,7 +84,7 @@ class Bundle:
         if self.manifest.get("version") != VERSION:
             raise ValueError(f"bundle {self.path} has version {self.manifest.get('version')}, this kit reads {VERSION}: "
                              f"rebuild it with models/training/gpu/build_bundle.py")
-        self._sized = {}          # (file, g) -> HR' uint8, shared by the scales
+        self._sized = {}          # (split, file, g) -> HR' uint8, shared by the scales
 
     def _files(self, sub, pattern="*"):
         return sorted(glob.glob(os.path.join(self.path, sub, pattern)))
@@ -108,12 +108,12 @@ class Bundle:
         with open(path) as f:
             entries = [e for e in json.load(f)[split] if e["scale"] == scale]
         folder = os.path.join(self.path, FACE_FOLDER[split])
-        need = sorted({(e["file"], e["g"]) for e in entries} - set(self._sized))
+        need = sorted({(split, e["file"], e["g"]) for e in entries} - set(self._sized))
         with ThreadPoolExecutor(max(1, min(16, os.cpu_count() or 1))) as ex:   # PIL releases the GIL
-            self._sized.update(zip(need, ex.map(lambda k: _read_sized(os.path.join(folder, k[0]), k[1]), need)))
+            self._sized.update(zip(need, ex.map(lambda k: _read_sized(os.path.join(folder, k[1]), k[2]), need)))
         out = []
         for e in entries:
-            hr = self._sized[(e["file"], e["g"])]
+            hr = self._sized[(split, e["file"], e["g"])]
             hr = np.ascontiguousarray(hr[: hr.shape[0] // scale * scale, : hr.shape[1] // scale * scale])
             out.append((f"{e['file']}@{e['g']}", hr, face_align.Similarity(*e["t"][:4], int(e["t"][4]))))
         return out
