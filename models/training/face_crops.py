@@ -37,11 +37,30 @@ SHRINK = {"train": (1.0, 1.4, 2.0, 2.8), "val": (1.0, 2.0)}
 WORK = os.path.join(HERE, "work", "spec")
 
 
-def _shrink(im, g):
+def base_image(path):
+    """A face image shrunk by 0.75 (as data.val_crops / build_bank: removes the JPEG q95 traces);
+    every size of it is made from this."""
+    with Image.open(path) as src:
+        im = src.convert("RGB")
+    return im.resize((round(im.size[0] * 0.75), round(im.size[1] * 0.75)), Image.BICUBIC, reducing_gap=None)
+
+
+def sized(base, g, scale):
+    """HR' of one training size: the base image (PIL) shrunk by g (antialiased), cropped to a
+    multiple of scale (uint8 HxWx3)."""
     if g == 1.0:
-        return np.asarray(im, dtype=np.uint8)
-    w, h = im.size
-    return np.asarray(im.resize((round(w / g), round(h / g)), Image.BICUBIC, reducing_gap=None), dtype=np.uint8)
+        hr = np.asarray(base, dtype=np.uint8)
+    else:
+        w, h = base.size
+        hr = np.asarray(base.resize((round(w / g), round(h / g)), Image.BICUBIC, reducing_gap=None), dtype=np.uint8)
+    return hr[: hr.shape[0] // scale * scale, : hr.shape[1] // scale * scale]
+
+
+def detect_aligned(det, hr, scale):
+    """The transform of the best face the detector finds in the clean LR of hr (as the engine
+    finds it in its input), or None."""
+    found = det.detect(data.clean_lr(hr, scale))
+    return face_align.align_face(found[0]) if found else None
 
 
 def aligned_items(split, scale=4, detector=None, log=print):
@@ -57,18 +76,14 @@ def aligned_items(split, scale=4, detector=None, log=print):
     items, missed = [], 0
     files = faces.list_faces(split)
     for i, p in enumerate(files):
-        im = Image.open(p).convert("RGB")
-        # as data.val_crops / build_bank: a first 0.75 shrink removes the JPEG q95 traces
-        base = im.resize((round(im.size[0] * 0.75), round(im.size[1] * 0.75)), Image.BICUBIC, reducing_gap=None)
+        base = base_image(p)
         for g in SHRINK[split]:
-            hr = _shrink(base, g)
-            hr = hr[: hr.shape[0] // scale * scale, : hr.shape[1] // scale * scale]
-            lr = data.clean_lr(hr, scale)
-            found = det.detect(lr)
-            if not found:
+            hr = sized(base, g, scale)
+            t = detect_aligned(det, hr, scale)
+            if t is None:
                 missed += 1
                 continue
-            items.append((f"{os.path.basename(p)}@{g}", hr, face_align.align_face(found[0])))
+            items.append((f"{os.path.basename(p)}@{g}", hr, t))
         if (i + 1) % 50 == 0:
             log(f"  aligned {split}: {i + 1}/{len(files)} images, {len(items)} crops, {missed} without a face", flush=True)
     os.makedirs(WORK, exist_ok=True)
@@ -153,25 +168,38 @@ if __name__ == "__main__":
         aligned_items(split)
 
 
+def validation_inputs(items, scale):
+    """Per item (LR crop clean, LR crop of the fixed degraded input (data.degrade_fixed), HR crop
+    as uint8): what validate measures on, made once per item set."""
+    sys.path.insert(0, os.path.join(HERE, "..", "eval"))
+    from metrics import to_uint8
+    out = []
+    for i, (_, hr, t) in enumerate(items):
+        clean_c, hr_c = canonical_pair(hr, t, scale)
+        deg_c, _ = canonical_pair(hr, t, scale, data.degrade_fixed(hr, scale, seed=1000 + i))
+        out.append((clean_c, deg_c, to_uint8(hr_c.permute(1, 2, 0).numpy())))
+    return out
+
+
 @torch.no_grad()
-def validate(model, items, scale, device, general=None):
+def validate(model, items, scale, device, general=None, inputs=None):
     """Mean PSNR-Y (shave = scale) on the canonical crops of held-out faces: clean LR at d = 0,
     and the fixed degraded input (data.degrade_fixed) at d = 0 and d = 1. With `general` (a
-    second model) also its numbers on the same crops, keys prefixed "general_"."""
+    second model) also its numbers on the same crops, keys prefixed "general_". `inputs`:
+    validation_inputs(items, scale), when the caller measures several models."""
     sys.path.insert(0, os.path.join(HERE, "..", "eval"))
     from metrics import psnr_y, to_uint8
     nets = {"": model} if general is None else {"": model, "general_": general}
+    was_training = {k: m.training for k, m in nets.items()}
     for m in nets.values():
         m.eval()
     res = {}
-    for i, (_, hr, t) in enumerate(items):
-        deg = data.degrade_fixed(hr, scale, seed=1000 + i)
-        for key, lr, d in (("clean_d0", None, 0.0), ("deg_d0", deg, 0.0), ("deg_d1", deg, 1.0)):
-            lr_c, hr_c = canonical_pair(hr, t, scale, lr)
-            ref = to_uint8(hr_c.permute(1, 2, 0).numpy())
+    for clean_c, deg_c, ref in inputs if inputs is not None else validation_inputs(items, scale):
+        for key, lr_c, d in (("clean_d0", clean_c, 0.0), ("deg_d0", deg_c, 0.0), ("deg_d1", deg_c, 1.0)):
             for prefix, m in nets.items():
-                sr = m(lr_c[None].to(device), torch.tensor([d], device=device))[0]
+                sr = m(lr_c[None].to(device), torch.tensor([d], device=device)).float()[0]
                 sr = to_uint8(sr.clamp(0, 1).permute(1, 2, 0).cpu().numpy())
                 res.setdefault(prefix + key, []).append(psnr_y(sr, ref, scale))
-    model.train()
+    for k, m in nets.items():
+        m.train(was_training[k])
     return {k: float(np.mean(v)) for k, v in res.items()}

@@ -1,7 +1,6 @@
 """Build the GPU kit's data bundle (<= 40 MB, git-ignored; layout in bundle.py).
 
-    /usr/bin/python3 models/training/gpu/build_bundle.py [--out .bundle/gpu] [--mb 40] \
-        [--face-landmarks landmarks.json] [--teacher-dir DIR]
+    /usr/bin/python3 models/training/gpu/build_bundle.py [--out .bundle/gpu] [--mb 40] [--teacher-dir DIR]
 
 What goes in (never bench/, never the validation splits into training folders):
   * photos: crops of $UPSCALER_DATASETS/train (train split of data.is_val) and of the
@@ -12,8 +11,10 @@ What goes in (never bench/, never the validation splits into training folders):
     debian/copyright is copied into licences/ and each image's licence (its DEP-5 stanza, else the
     package's licences) recorded in manifest.json;
   * faces: $UPSCALER_DATASETS/faces/train split by source prefix as faces.py does (training
-    sources -> faces/train, held-out sources -> val/faces only). With --face-landmarks the crops
-    are the canonical aligned crops of face_align.py (the hook for issue #17's detector);
+    sources -> faces/train, held-out sources -> val/faces only), each as face_crops.base_image, with
+    the engine's crop transform at every training size and scale: the detector (face_align.py, the
+    engine's BlazeFace and alignment) runs on the clean LR of each size of the stored image, as
+    face_crops.aligned_items does; its results are cached in work/spec/ (DETECTIONS);
   * text: a subset of the training fonts of text_data.PACKAGES (never the held-out Liberation /
     Carlito families), rasterised icons, and the held-out validation renders (those fonts are
     used here only, so they do not travel);
@@ -45,6 +46,7 @@ import bundle as layout        # noqa: E402
 import data                    # noqa: E402
 import faces                   # noqa: E402
 import face_align              # noqa: E402
+import face_crops              # noqa: E402
 import text_data               # noqa: E402
 
 WALLPAPER_PACKAGES = ["lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "mate-backgrounds",
@@ -60,9 +62,8 @@ MIN_WALLPAPER_SIDE = 1000
 DEBIAN_PHOTO_SHARE = 0.5     # of the photo bytes: Debian wallpapers (high-res, free); rest: datasets/train
 FLAT_KEEP = 0.15             # share of flat crops (mean gradient < FLAT_GRADIENT) still kept
 FLAT_GRADIENT = 2.5
-FONT_MB, ICONS, FACE_MB = 4.0, 200, 8.0
-FACE_QUALITY = 85            # 4:2:0: all 375 training faces at FACE_SIZE fit in FACE_MB (the face bank
-                             # shrinks them by 0.8 and more, which hides the JPEG traces)
+FONT_MB, ICONS, FACE_MB = 4.0, 200, 8.0     # faces: JPEG settings in bundle.FACE_JPEG
+DETECTIONS = os.path.join(face_crops.WORK, "bundle_face_detections.json")   # cache, keyed by image bytes
 VAL_EVERY = {"general": 2, "faces": 4}     # device validation is a monitor: every 2nd / 4th image
 TEXT_VAL_RENDERS = 24
 PHOTO_QUALITY = 92           # 4:2:0: 44 KB per 384 px crop against 75 KB at q95 4:4:4, so 1.7x the
@@ -241,23 +242,32 @@ def write_photos(out, sources, budget, rng, start_index):
 
 
 # ---------------------------------------------------------------------------- faces
-def face_images(files, landmarks, size):
-    """Whole faces shrunk to `size`, or canonical aligned crops when landmarks name the file."""
-    out = []
-    for f in files:
-        name = os.path.basename(f)
-        with Image.open(f) as src:
-            im = src.convert("RGB")
-        if landmarks is not None:
-            lm = landmarks.get(name)
-            if lm is None:
-                continue
-            out.append((name, face_align.align(im, lm["left_eye"], lm["right_eye"], size)))
-        else:
-            s = min(im.size)
-            im = im.crop(((im.size[0] - s) // 2, (im.size[1] - s) // 2, (im.size[0] + s) // 2, (im.size[1] + s) // 2))
-            out.append((name, np.asarray(im.resize((size, size), Image.LANCZOS, reducing_gap=None) if s != size else im)))
-    return out
+def write_aligned_faces(out):
+    """faces/train, val/faces and faces/aligned.json (bundle.write_faces), the detector's results
+    cached in DETECTIONS. Returns the manifest's "faces" record."""
+    cache = {}
+    if os.path.exists(DETECTIONS):
+        with open(DETECTIONS) as f:
+            cache = json.load(f)
+    known = len(cache)
+    det = face_align.Detector()
+    val, val_bytes = layout.write_faces(out, "val", faces.list_faces("val")[::VAL_EVERY["faces"]], det, cache=cache)
+    train, train_bytes = layout.write_faces(out, "train", faces.list_faces("train"), det, int(FACE_MB * 1e6), cache)
+    os.makedirs(os.path.dirname(DETECTIONS), exist_ok=True)
+    with open(DETECTIONS + ".tmp", "w") as f:
+        json.dump(cache, f)
+    os.replace(DETECTIONS + ".tmp", DETECTIONS)
+    layout.save_aligned(out, train, val)
+    count = lambda es: {f"x{s}": sum(e["scale"] == s for e in es) for s in layout.FACE_SCALES}
+    rotated = sum(e["t"][1] != 0 for e in train)
+    rec = {"train": len(os.listdir(os.path.join(out, "faces", "train"))), "val": len(os.listdir(os.path.join(out, "val", "faces"))),
+           "train_bytes": train_bytes, "val_bytes": val_bytes, "sizes": {k: list(v) for k, v in face_crops.SHRINK.items()},
+           "aligned": {"train": count(train), "val": count(val), "train_rotated": rotated},
+           "val_sources": sorted(faces.VAL_SOURCES)}
+    print(f"faces: {rec['train']} training faces ({train_bytes / 1e6:.1f} MB), aligned crops {rec['aligned']['train']} "
+          f"({rotated} turned upright); held out {rec['val']} faces, crops {rec['aligned']['val']}; "
+          f"{len(cache) - known} detector calls ({known} cached)", flush=True)
+    return rec
 
 
 # ----------------------------------------------------------------------------- text
@@ -308,8 +318,6 @@ def main():
                    help=f"size limit of the whole bundle in MB (10^6 bytes); default {MAX_MB:g}, less when the "
                         f"tracked tree is large: a device call carries tree + bundle, at most {CARRY_MIB} MiB")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--face-landmarks", default=None,
-                   help="JSON {file: {left_eye: [x, y], right_eye: [x, y]}}: store aligned canonical crops")
     p.add_argument("--teacher-dir", default=layout.TEACHER_DIR)
     p.add_argument("--keep-temp", action="store_true")
     a = p.parse_args()
@@ -326,8 +334,7 @@ def main():
                 "teacher", "licences"):
         os.makedirs(os.path.join(a.out, sub))
     tmp = tempfile.mkdtemp(prefix="gpu-bundle-")
-    manifest = {"version": layout.VERSION, "seed": a.seed, "photo_crop": layout.PHOTO_CROP,
-                "face_size": layout.FACE_SIZE, "packages": {}}
+    manifest = {"version": layout.VERSION, "seed": a.seed, "photo_crop": layout.PHOTO_CROP, "packages": {}}
     try:
         deb = DebianPackages(tmp)
         print("fetching Debian packages ...", flush=True)
@@ -382,26 +389,9 @@ def main():
         for name, hr in val_general[::VAL_EVERY["general"]]:
             Image.fromarray(hr).save(os.path.join(a.out, "val", "general", os.path.splitext(name)[0] + ".jpg"),
                                      quality=95, subsampling=0)
-        for name, hr in data.val_crops(faces.list_faces("val"), layout.VAL_FACE_SIZE)[::VAL_EVERY["faces"]]:
-            Image.fromarray(hr).save(os.path.join(a.out, "val", "faces", os.path.splitext(name)[0] + ".jpg"),
-                                     quality=95, subsampling=0)
 
-        # faces (training sources only)
-        landmarks = None
-        if a.face_landmarks:
-            with open(a.face_landmarks) as f:
-                landmarks = json.load(f)
-        face_bytes = 0
-        for name, arr in face_images(faces.list_faces("train"), landmarks, layout.FACE_SIZE):
-            b = jpeg_bytes(arr, FACE_QUALITY)
-            if face_bytes + len(b) > FACE_MB * 1e6:
-                break
-            with open(os.path.join(a.out, "faces", "train", os.path.splitext(name)[0] + ".jpg"), "wb") as f:
-                f.write(b)
-            face_bytes += len(b)
-        manifest["faces"] = {"train": len(os.listdir(os.path.join(a.out, "faces", "train"))),
-                             "val": len(os.listdir(os.path.join(a.out, "val", "faces"))),
-                             "aligned": landmarks is not None, "val_sources": sorted(faces.VAL_SOURCES)}
+        # faces: training sources, and every 4th held-out face for the device validation
+        manifest["faces"] = write_aligned_faces(a.out)
 
         # photos fill the rest
         left = budget - folder_bytes(a.out) - 200_000          # manifest.json and margin

@@ -57,7 +57,8 @@ JOBS = [
             init_from="general-x4-hq", extra={"text_batch": 8, "text_lr_patch": 48}),
 ]
 
-FACE_GENERAL_SHARE = 0.15     # photo crops mixed into the face bank (keeps non-face behaviour)
+FACE_GENERAL_SHARE = 0.15     # photo patches in each face batch (keeps non-face behaviour)
+FACE_TARGET_DB = 0.8          # issue #17: a face model's PSNR-Y gain over general-x{s} on held-out aligned crops
 TEXT_BANK = 6000              # rendered text/UI/icon scenes (bundle.TEXT_VAL_SIZE px)
 RESUME_LR_FACTOR = 0.5        # a resumed job restarts its cosine from half its peak LR
 START_AFTER_RESUMED_SOURCE = 0.1   # a late job whose init_from job was resumed starts this early

@@ -2,8 +2,9 @@
 torch, e.g. Debian's /usr/bin/python3):
 
   * the parts against references: torch JPEG vs PIL's libjpeg, device MATLAB resize vs imresize,
-    the hand-written ONNX graph vs PyTorch, the ncnn reader vs a model written here, the face
-    alignment's landmarks, the batched degradations' invariants;
+    the hand-written ONNX graph vs PyTorch, the ncnn reader vs a model written here, the face jobs'
+    aligned crops (real faces, real detector) vs face_crops.canonical_pair, the batched
+    degradations' invariants;
   * end to end: `run.sh --smoke` (every job, sharp included) -> each returned ONNX file upscales a
     real image through the engine's command line (UPSCALER_MODELS_DIR) and matches PyTorch ->
     import.py decides on a copy of models/ that no smoke model beats the shipped ones and leaves
@@ -190,22 +191,123 @@ class NcnnReaderTest(unittest.TestCase):
         self.assertGreater(psnr(y[0].clamp(0, 1).permute(1, 2, 0).numpy(), hr / 255), 20)
 
 
-class FaceAlignTest(unittest.TestCase):
-    def test_eyes_land_on_the_canonical_points(self):
-        img = np.zeros((300, 260, 3), np.uint8)
-        left, right = (90, 140), (170, 120)              # a tilted eye line
-        for x, y in (left, right):
-            img[y - 2:y + 3, x - 2:x + 3] = 255
-        size = 200
-        g = face_align.align(img, left, right, size)[..., 0].astype(float)
-        for (u, v) in (face_align.CANONICAL_LEFT, face_align.CANONICAL_RIGHT):
-            cx, cy = u * size, v * size
-            y0, x0 = int(cy) - 10, int(cx) - 10
-            win = g[y0:y0 + 21, x0:x0 + 21]
-            self.assertGreater(win.max(), 60, f"no eye near ({cx}, {cy})")
-            ys, xs = np.mgrid[y0:y0 + 21, x0:x0 + 21]
-            my, mx = (win * ys).sum() / win.sum(), (win * xs).sum() / win.sum()
-            self.assertLess(np.hypot(mx - cx, my - cy), 1.5, f"eye at ({mx:.1f}, {my:.1f}), want ({cx}, {cy})")
+@unittest.skipUnless(os.path.isdir(datasets.path("faces", "train")), "the shared face set is not on this machine")
+class AlignedFacesTest(unittest.TestCase):
+    """The face jobs' data, with real faces and the real detector: a bundle's stored faces and
+    transforms reproduce the detector's crops, the device cuts exactly the engine's crops from them
+    (face_crops.canonical_pair), and the sampled HR and LR patches are aligned."""
+
+    @classmethod
+    def setUpClass(cls):
+        import bundle as bundle_mod
+        import faces
+        cls.tmp = tempfile.mkdtemp(prefix="gpukit-faces-")
+        files = faces.list_faces("train")[:3]
+        # and a turned face (a real one rotated by 30 degrees): its crop is resampled, not shifted
+        with Image.open(files[0]) as im:
+            im.convert("RGB").rotate(30, resample=Image.BICUBIC).save(os.path.join(cls.tmp, "turned__face.png"))
+        files.append(os.path.join(cls.tmp, "turned__face.png"))
+        cls.b = os.path.join(cls.tmp, "bundle")
+        for sub in bundle_mod.FACE_FOLDER.values():
+            os.makedirs(os.path.join(cls.b, sub))
+        cls.det = face_align.Detector()
+        train, _ = bundle_mod.write_faces(cls.b, "train", files, cls.det)
+        bundle_mod.save_aligned(cls.b, train, [])
+        with open(os.path.join(cls.b, "manifest.json"), "w") as f:
+            json.dump({"version": bundle_mod.VERSION}, f)
+        cls.bundle = bundle_mod.Bundle(cls.b)
+        import data
+        photos = [np.asarray(Image.open(f).convert("RGB"))[:384, :384] for f in data.list_images("train")[:40]]
+        cls.photos = np.stack([p for p in photos if p.shape[:2] == (384, 384)][:3])
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def _items(self, s):
+        items = self.bundle.aligned("train", s)
+        self.assertTrue(any(t.b != 0 for _, _, t in items), "no turned face among the crops")
+        self.assertTrue(any(t.b == 0 for _, _, t in items), "no upright face among the crops")
+        return items
+
+    def test_stored_crops_are_the_detectors(self):
+        import face_crops
+        for s in (4, 2):
+            for name, hr, t in self._items(s):
+                again = face_crops.detect_aligned(self.det, hr, s)
+                self.assertEqual(vars(again), vars(t), name)
+
+    def test_device_cut_equals_the_engines_crop(self):
+        import banks
+        import face_crops
+        import plan
+        dev = torch.device("cpu")
+        rng = np.random.default_rng(0)
+        for s in (4, 2):
+            items = self._items(s)
+            faces = banks.AlignedFaces(items, s, dev)
+            p = next(j.lr_patch for j in plan.JOBS if j.kind == "face" and j.scale == s)
+            idx = np.repeat(np.arange(len(items)), 2)
+            x0, y0 = faces.positions(idx, p, rng)
+            lr, d, hr = faces.cut(idx, x0, y0, np.zeros(len(idx), bool), p, degrade.PhotoDegrader(s, dev, clean_share=1.0), rng)
+            self.assertTrue((d == 0).all())
+            for k, i in enumerate(idx):
+                _, img, t = items[i]
+                lr_c, hr_c = face_crops.canonical_pair(img, t, s)
+                ref_lr = lr_c[:, y0[k]:y0[k] + p, x0[k]:x0[k] + p]
+                ref_hr = hr_c[:, y0[k] * s:(y0[k] + p) * s, x0[k] * s:(x0[k] + p) * s]
+                # the 8-bit clean LR: the device's float32 products round a rare near-tie the other
+                # way than imresize's float64 (a few pixels of 12,288 by 1/255)
+                err = (lr[k] - ref_lr).abs()
+                self.assertLessEqual(float(err.max()), 1 / 255 + 1e-6, f"x{s} {items[i][0]}: LR")
+                self.assertLess(float((err > 1e-4).float().mean()), 1e-3, f"x{s} {items[i][0]}: LR")
+                self.assertLess(float((hr[k] - ref_hr).abs().max()), 1e-4, f"x{s} {items[i][0]}: HR")
+
+    def test_sampled_patches_are_aligned(self):
+        """For d = 0 the sampler's LR patch is the MATLAB-bicubic downscale of its HR patch wherever
+        both come from inside the image (past the edge both repeat their edge pixels, as the engine's
+        crop does): exactly for upright faces and the photo patches, up to the bilinear resampling for
+        turned faces; one LR pixel of misalignment costs far more."""
+        import banks
+        dev = torch.device("cpu")
+        rng = np.random.default_rng(1)
+        m = 3                                 # imresize's support reaches 2 LR px past a patch edge
+        for s, p in ((4, 64), (2, 96)):
+            items = self._items(s)
+            deg = degrade.PhotoDegrader(s, dev, clean_share=1.0)
+            photos = banks.PairSource(banks.DeviceBank(self.photos, dev), deg, s, p, 4)
+            src = banks.AlignedFaceSource(banks.AlignedFaces(items, s, dev), deg, p, 20, photos)
+            idx, x0, y0, flip = src.draw(rng)
+            lr, d, hr = src.faces.cut(idx, x0, y0, flip, p, deg, rng)
+            seen = set()
+            for k, i in enumerate(idx):
+                _, img, t = items[i]
+                inv = t.inverse()
+                cx, cy = np.meshgrid(x0[k] + np.arange(p) + 0.5, y0[k] + np.arange(p) + 0.5)
+                ix, iy = inv.a * cx - inv.b * cy + inv.tx - 0.5, inv.b * cx + inv.a * cy + inv.ty - 0.5
+                h, w = img.shape[0] // s, img.shape[1] // s
+                inside = (ix >= m) & (ix <= w - 1 - m) & (iy >= m) & (iy <= h - 1 - m)
+                inside = inside[:, ::-1] if flip[k] else inside
+                inside[:m] = inside[-m:] = inside[:, :m] = inside[:, -m:] = False
+                if inside.sum() < 100:
+                    continue
+                h8 = (hr[k] * 255).round().byte().permute(1, 2, 0).numpy()
+                got = lr[k].permute(1, 2, 0).numpy()[inside]
+                aligned = psnr(got, imresize(h8, 1 / s)[inside] / 255)
+                shifted = psnr(got, imresize(np.roll(h8, s, axis=1), 1 / s)[inside] / 255)
+                kind = "turned" if t.b != 0 else "upright"
+                seen.add(kind)
+                self.assertGreater(aligned, 30 if t.b != 0 else 60, f"x{s} {kind} sample {k}")
+                self.assertGreater(aligned - shifted, 6, f"x{s} {kind} sample {k}: a 1 px shift barely matters")
+            self.assertEqual(seen, {"upright", "turned"}, f"x{s}")
+            lr, d, hr = src.next(rng)                   # the faces and then the photo patches
+            self.assertEqual((tuple(lr.shape), tuple(hr.shape)), ((20, 3, p, p), (20, 3, p * s, p * s)))
+            for k in range(16, 20):
+                h8 = (hr[k] * 255).round().byte().permute(1, 2, 0).numpy()
+                np.testing.assert_array_equal((lr[k] * 255).round().byte().permute(1, 2, 0).numpy(), imresize(h8, 1 / s))
+            src.degrader = degrade.PhotoDegrader(s, dev)      # and degraded batches come out 8-bit in [0, 1]
+            lr, d, hr = src.next(rng)
+            self.assertTrue(((lr >= 0) & (lr <= 1)).all() and (d > 0).any())
 
 
 class DegradeTest(unittest.TestCase):
