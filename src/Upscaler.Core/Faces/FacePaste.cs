@@ -47,36 +47,41 @@ internal static class FacePaste
         double ratio = toCrop.Scale * modelScale / scaleX;
         int samples = Math.Max(1, (int)Math.Ceiling(ratio - 1e-9));
         int r = restored.Width;
-        var rgb = new double[3];
-        for (int y = 0; y < h; y++)
+        // Every output pixel is independent: bands of rows run on the cores (a 300 px face at x4 covers
+        // 1.4 MP of output, 0.4 s on one core).
+        RowBands.For(h, w * 3 * samples * samples, (firstRow, endRow) =>
         {
-            for (int x = 0; x < w; x++)
+            var rgb = new double[3];
+            for (int y = firstRow; y < endRow; y++)
             {
-                int i = y * w + x;
-                var centre = toCrop.Apply(new Point2((x0 + x + 0.5) / scaleX, (y0 + y + 0.5) / scaleY));
-                mask[i] = FaceMask.Weight(centre.X / face.Side, centre.Y / face.Side);
-                if (mask[i] <= 0)
-                    continue;
-                Array.Clear(rgb);
-                for (int a = 0; a < samples; a++)
+                for (int x = 0; x < w; x++)
                 {
-                    for (int b = 0; b < samples; b++)
+                    int i = y * w + x;
+                    var centre = toCrop.Apply(new Point2((x0 + x + 0.5) / scaleX, (y0 + y + 0.5) / scaleY));
+                    mask[i] = FaceMask.Weight(centre.X / face.Side, centre.Y / face.Side);
+                    if (mask[i] <= 0)
+                        continue;
+                    Array.Clear(rgb);
+                    for (int a = 0; a < samples; a++)
                     {
-                        var p = toCrop.Apply(new Point2((x0 + x + (b + 0.5) / samples) / scaleX, (y0 + y + (a + 0.5) / samples) / scaleY));
-                        for (int c = 0; c < 3; c++)
-                            rgb[c] += Bilinear.Sample(restored.Plane(c), r, r, p.X * modelScale - 0.5, p.Y * modelScale - 0.5);
+                        for (int b = 0; b < samples; b++)
+                        {
+                            var p = toCrop.Apply(new Point2((x0 + x + (b + 0.5) / samples) / scaleX, (y0 + y + (a + 0.5) / samples) / scaleY));
+                            for (int c = 0; c < 3; c++)
+                                rgb[c] += Bilinear.Sample(restored.Plane(c), r, r, p.X * modelScale - 0.5, p.Y * modelScale - 0.5);
+                        }
                     }
+                    double count = samples * samples;
+                    if (channels == 1)
+                        fresh[i] = (rgb[0] + rgb[1] + rgb[2]) / (3 * count);
+                    else
+                        for (int c = 0; c < 3; c++)
+                            fresh[c * n + i] = rgb[c] / count;
+                    for (int c = 0; c < channels; c++)
+                        general[c * n + i] = Read(output, x0 + x, y0 + y, c);
                 }
-                double count = samples * samples;
-                if (channels == 1)
-                    fresh[i] = (rgb[0] + rgb[1] + rgb[2]) / (3 * count);
-                else
-                    for (int c = 0; c < 3; c++)
-                        fresh[c * n + i] = rgb[c] / count;
-                for (int c = 0; c < channels; c++)
-                    general[c * n + i] = Read(output, x0 + x, y0 + y, c);
             }
-        }
+        });
 
         double weight = mask.Sum();
         if (weight <= 0)
@@ -84,16 +89,19 @@ internal static class FacePaste
         for (int c = 0; c < channels; c++)
             MatchColour(fresh.AsSpan(c * n, n), general.AsSpan(c * n, n), mask, weight);
 
-        for (int i = 0; i < n; i++)
+        RowBands.For(h, w * channels, (firstRow, endRow) =>
         {
-            if (mask[i] <= 0)
-                continue;
-            for (int c = 0; c < channels; c++)
+            for (int i = firstRow * w; i < endRow * w; i++)
             {
-                double g = general[c * n + i];
-                PixelImageWriter.WriteSample(output, x0 + i % w, y0 + i / w, c, (float)(g + strength * mask[i] * (fresh[c * n + i] - g)));
+                if (mask[i] <= 0)
+                    continue;
+                for (int c = 0; c < channels; c++)
+                {
+                    double g = general[c * n + i];
+                    PixelImageWriter.WriteSample(output, x0 + i % w, y0 + i / w, c, (float)(g + strength * mask[i] * (fresh[c * n + i] - g)));
+                }
             }
-        }
+        });
     }
 
     /// <summary>Shifts and scales <paramref name="fresh"/> to the mean and (bounded) spread of <paramref name="general"/> under the mask.</summary>
