@@ -19,10 +19,11 @@ internal sealed class StatisticsSyncedPass(ModelSession session, StatisticsSessi
 
     public override int TileCount => 2 * Grid.Tiles.Count;
 
-    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
+    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
+        bool releaseMemoryAtEnd = true)
     {
         var pooled = Pool(source, tileDone, cancellationToken);
-        _main.Run(source, denoise, destination, tileDone, cancellationToken, pooled);
+        _main.Run(source, denoise, destination, tileDone, cancellationToken, pooled, releaseMemoryAtEnd);
     }
 
     private List<float[]> Pool(ImagePlanes source, Action tileDone, CancellationToken cancellationToken)
