@@ -21,13 +21,8 @@ public class BenchCommandTests
     [TearDown]
     public void RemoveScratch() => Directory.Delete(_scratch, recursive: true);
 
-    private static async Task<(int Code, string Output, string Error)> Bench(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await new BenchCommand().RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> Bench(params string[] args) =>
+        DevCommand.RunAsync(new BenchCommand(), args);
 
     [Test]
     public async Task Bench_prints_every_measurement_for_every_general_model_and_the_command_line()

@@ -19,13 +19,8 @@ public class FacesRecallCommandTests
         }
     }
 
-    private static async Task<(int Code, string Output, string Error)> Recall(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await new FacesRecallCommand().RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> Recall(params string[] args) =>
+        DevCommand.RunAsync(new FacesRecallCommand(), args);
 
     [Test]
     public async Task Prints_recall_per_face_width_and_finds_every_face_48_px_wide()

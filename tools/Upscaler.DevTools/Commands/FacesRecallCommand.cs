@@ -1,6 +1,7 @@
 using System.Text.Json;
 using NetVips;
 using Upscaler.Core;
+using Upscaler.Core.Faces;
 
 namespace Upscaler.DevTools.Commands;
 
@@ -96,13 +97,8 @@ internal sealed class FacesRecallCommand : IDevCommand
         return new PixelImage(bytes.Width, bytes.Height, PixelLayout.Rgb, 8, bytes.WriteToMemory<byte>());
     }
 
-    /// <summary>IoU of a label (full-size pixels, scaled) and a detection.</summary>
-    private static double Overlap(double[] label, double scale, DetectedFace face)
-    {
-        double x0 = label[0] * scale, y0 = label[1] * scale, x1 = label[2] * scale, y1 = label[3] * scale;
-        double w = Math.Max(0, Math.Min(x1, face.Right) - Math.Max(x0, face.Left));
-        double h = Math.Max(0, Math.Min(y1, face.Bottom) - Math.Max(y0, face.Top));
-        double inter = w * h;
-        return inter / ((x1 - x0) * (y1 - y0) + (face.Right - face.Left) * (face.Bottom - face.Top) - inter);
-    }
+    /// <summary>IoU of a label (full-size pixels, scaled) and a detection, by the engine's own box rule.</summary>
+    private static double Overlap(double[] label, double scale, DetectedFace face) =>
+        new FaceBox(label[0] * scale, label[1] * scale, label[2] * scale, label[3] * scale)
+            .IntersectionOverUnion(new FaceBox(face.Left, face.Top, face.Right, face.Bottom));
 }
