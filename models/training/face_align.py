@@ -9,7 +9,9 @@ so this file mirrors the engine's constants and formulas one for one:
     box and keypoints = anchor + raw / 256; score = sigmoid(clip(raw, -80, 80));
   * scales: a pyramid of the image (factor 2 per level) cut into 256 px windows that
     overlap by WINDOW_OVERLAP, down to the level whose longer side fits one window, so
-    faces from ~24 px upwards meet the detector at 24..128 px;
+    faces from ~24 px upwards meet the detector at 24..128 px; the full-size level only
+    in SMALL_FACE_WINDOW px windows around the half-size level's weak detections (score
+    >= CANDIDATE_THRESHOLD, up to SMALL_FACE_WIDTH), keeping only faces up to that width;
   * weighted non-maximum suppression (MediaPipe's WEIGHTED: overlapping detections,
     IoU >= 0.3, are averaged by score);
   * alignment: a similarity transform at scale 1 that puts the eye midpoint at the crop's
@@ -49,6 +51,14 @@ RAW_SCORE_LIMIT = 80.0
 WINDOW_OVERLAP = 64        # px at each level: a face up to 64 px lies whole in some window (larger: the next level)
 MAX_WINDOW = 256           # levels over 256 px are cut into windows of up to this (the CPU's fastest, FaceDetector.cs)
 MIN_FACE_WIDTH = 18       # detections narrower than this (input px) are dropped
+# The full-size level only for small faces, around the half-size level's weak detections (SmallFaceWindows.cs)
+CANDIDATE_THRESHOLD = 0.2
+SMALL_FACE_WIDTH = 80
+SMALL_FACE_WINDOW = 192
+SMALL_FACE_MARGIN = 16
+# Bump when detect() finds faces differently: the detection caches (face_crops.aligned_items,
+# gpu/build_bundle.py) carry it in their file names, so no stale crop outlives a rule change.
+SEARCH_RULES = 2
 CONTAINED_SHARE = 0.6     # a detection lying this much inside a better one is a part of that face
 
 # Canonical crop (fractions of its side): eyes at (0.5 -+ EYE_DISTANCE/2, EYE_Y).
@@ -134,12 +144,12 @@ def anchors(height=INPUT, width=INPUT):
     return np.array(out, dtype=np.float32)
 
 
-def decode(scores, boxes, height=INPUT, width=INPUT):
+def decode(scores, boxes, height=INPUT, width=INPUT, threshold=SCORE_THRESHOLD):
     """Raw scores (N,) and boxes (N, 16) of a window -> list of (score, box[4] cx cy w h, kp[6,2]) in window px:
     anchor + raw offset (MediaPipe divides by 256 and multiplies back)."""
     anc = anchors(height, width)
     s = 1 / (1 + np.exp(-np.clip(scores, -RAW_SCORE_LIMIT, RAW_SCORE_LIMIT)))
-    keep = np.nonzero(s >= SCORE_THRESHOLD)[0]
+    keep = np.nonzero(s >= threshold)[0]
     out = []
     for i in keep:
         r = boxes[i].astype(np.float64)
@@ -210,42 +220,86 @@ class Detector:
         self.device = device
 
     @torch.no_grad()
-    def run_windows(self, windows):
+    def run_windows(self, windows, threshold=SCORE_THRESHOLD):
         """windows: N x H x W x 3 float32 in [-1, 1] (H, W multiples of 32) -> decoded detections per window."""
+        if len(windows) == 0:
+            return []
         x = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
         s1, s2, b1, b2 = [t.cpu().numpy() for t in self.net(x)]
         scores = np.concatenate([s1[..., 0], s2[..., 0]], axis=1)
         boxes = np.concatenate([b1, b2], axis=1)
-        return [decode(scores[i], boxes[i], x.shape[1], x.shape[2]) for i in range(len(windows))]
+        return [decode(scores[i], boxes[i], x.shape[1], x.shape[2], threshold) for i in range(len(windows))]
 
     def detect(self, rgb):
-        """Faces in an H x W x 3 uint8 (or float 0..1) image, in image pixels, best first."""
-        level = rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 1.0)
-        found = []
-        f = 1.0
-        while True:
-            lh, lw = level.shape[:2]
-            wh, ww = window_side(lh), window_side(lw)
-            # a level smaller than a window is padded (bottom/right) with mid-gray (0 in [-1, 1])
-            canvas = np.zeros((max(lh, wh), max(lw, ww), 3), np.float32)
-            canvas[:lh, :lw] = level * 2 - 1
-            wins, origins = [], []
-            for y0 in window_starts(lh, wh):
-                for x0 in window_starts(lw, ww):
-                    wins.append(canvas[y0:y0 + wh, x0:x0 + ww])
-                    origins.append((x0, y0))
-            for (x0, y0), dets in zip(origins, self.run_windows(np.stack(wins))):
-                for score, (cx, cy, w, h), kp in dets:
-                    px = lambda u, o: (o + u) * f
-                    box = (px(cx - w / 2, x0), px(cy - h / 2, y0), px(cx + w / 2, x0), px(cy + h / 2, y0))
-                    if (box[2] - box[0]) < MIN_FACE_WIDTH:
-                        continue
-                    k = np.stack([px(kp[:, 0], x0), px(kp[:, 1], y0)], axis=1)
-                    found.append(Face(score, box, k))
-            if max(lh, lw) <= INPUT:
-                return weighted_nms(found)
+        """Faces in an H x W x 3 uint8 (or float 0..1) image, in image pixels, best first (FaceDetector.Detect)."""
+        image = rgb.astype(np.float32) / (255.0 if rgb.dtype == np.uint8 else 1.0)
+        h, w = image.shape[:2]
+        if max(h, w) <= INPUT:
+            return _merge(self._search(image, 1.0, everywhere(image)))
+        found, candidates, level, f = [], [], image, 2.0
+        while max(level.shape[:2]) > INPUT:
             level = halve(level)
+            half = f == 2.0
+            for face in self._search(level, f, everywhere(level), CANDIDATE_THRESHOLD if half else SCORE_THRESHOLD):
+                if half:
+                    candidates.append(face)
+                if face.score >= SCORE_THRESHOLD:
+                    found.append(face)
             f *= 2
+        around, whole = small_face_windows(candidates, w, h), everywhere(image)
+        plan = around if 2 * _pixels(around) <= _pixels(whole) else whole
+        found += [face for face in self._search(image, 1.0, plan) if face.box[2] - face.box[0] <= SMALL_FACE_WIDTH]
+        return _merge(found)
+
+    def _search(self, level, f, plan, threshold=SCORE_THRESHOLD):
+        """Detections scoring >= threshold in the windows (ww, wh, [(x0, y0), ...]) of a level (f image px per
+        level px), in window order."""
+        ww, wh, origins = plan
+        lh, lw = level.shape[:2]
+        # a level smaller than a window is padded (bottom/right) with mid-gray (0 in [-1, 1])
+        canvas = np.zeros((max(lh, wh), max(lw, ww), 3), np.float32)
+        canvas[:lh, :lw] = level * 2 - 1
+        wins = [canvas[y0:y0 + wh, x0:x0 + ww] for x0, y0 in origins]
+        found = []
+        for (x0, y0), dets in zip(origins, self.run_windows(np.stack(wins) if wins else [], threshold)):
+            for score, (cx, cy, bw, bh), kp in dets:
+                px = lambda u, o: (o + u) * f
+                box = (px(cx - bw / 2, x0), px(cy - bh / 2, y0), px(cx + bw / 2, x0), px(cy + bh / 2, y0))
+                k = np.stack([px(kp[:, 0], x0), px(kp[:, 1], y0)], axis=1)
+                found.append(Face(score, box, k))
+        return found
+
+
+def _merge(found):
+    """Faces at least MIN_FACE_WIDTH wide, merged across windows and levels."""
+    return weighted_nms([face for face in found if face.box[2] - face.box[0] >= MIN_FACE_WIDTH])
+
+
+def everywhere(level):
+    """A whole level in windows overlapping by WINDOW_OVERLAP: (width, height, origins in run order)."""
+    lh, lw = level.shape[:2]
+    wh, ww = window_side(lh), window_side(lw)
+    return ww, wh, [(x0, y0) for y0 in window_starts(lh, wh) for x0 in window_starts(lw, ww)]
+
+
+def small_face_windows(candidates, width, height):
+    """SmallFaceWindows.Plan: a window centred on each candidate up to SMALL_FACE_WIDTH wide, moved inside
+    the image, unless one planned already holds it with SMALL_FACE_MARGIN to spare."""
+    v, m, origins = SMALL_FACE_WINDOW, SMALL_FACE_MARGIN, []
+    for c in candidates:
+        x0, y0, x1, y1 = c.box
+        if x1 - x0 > SMALL_FACE_WIDTH:
+            continue
+        if any(x0 - m >= ox and y0 - m >= oy and x1 + m <= ox + v and y1 + m <= oy + v for ox, oy in origins):
+            continue
+        left = min(max(int(math.floor((x0 + x1) / 2)) - v // 2, 0), max(0, width - v))
+        top = min(max(int(math.floor((y0 + y1) / 2)) - v // 2, 0), max(0, height - v))
+        origins.append((left, top))
+    return v, v, origins
+
+
+def _pixels(plan):
+    return plan[0] * plan[1] * len(plan[2])
 
 
 # ------------------------------------------------------------------------ alignment

@@ -66,7 +66,7 @@ def detect_aligned(det, hr, scale):
 def aligned_items(split, scale=4, detector=None, log=print):
     """[(name, hr uint8 HxWx3 cropped to a multiple of scale, Similarity on the LR)], one per
     (image, size) whose LR the detector finds a face in (its best face). Cached."""
-    path = os.path.join(WORK, f"aligned_{split}_x{scale}.pkl")
+    path = os.path.join(WORK, f"aligned_{split}_x{scale}.rules{face_align.SEARCH_RULES}.pkl")
     if os.path.exists(path):
         with open(path, "rb") as f:
             items = pickle.load(f)

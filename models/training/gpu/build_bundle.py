@@ -63,7 +63,8 @@ DEBIAN_PHOTO_SHARE = 0.5     # of the photo bytes: Debian wallpapers (high-res, 
 FLAT_KEEP = 0.15             # share of flat crops (mean gradient < FLAT_GRADIENT) still kept
 FLAT_GRADIENT = 2.5
 FONT_MB, ICONS, FACE_MB = 4.0, 200, 8.0     # faces: JPEG settings in bundle.FACE_JPEG
-DETECTIONS = os.path.join(face_crops.WORK, "bundle_face_detections.json")   # cache, keyed by image bytes
+# cache, keyed by image bytes, one file per detector search rules
+DETECTIONS = os.path.join(face_crops.WORK, f"bundle_face_detections.rules{face_align.SEARCH_RULES}.json")
 VAL_EVERY = {"general": 2, "faces": 4}     # device validation is a monitor: every 2nd / 4th image
 TEXT_VAL_RENDERS = 24
 PHOTO_QUALITY = 92           # 4:2:0: 44 KB per 384 px crop against 75 KB at q95 4:4:4, so 1.7x the

@@ -6,7 +6,8 @@ namespace Upscaler.Core.Faces;
 /// <summary>
 /// Finds the faces in an image, from about <see cref="MinFaceWidth"/> pixels wide upwards. BlazeFace finds
 /// faces of roughly 20 to 130 pixels, so the image is searched as a pyramid (each level half the last, by
-/// 2x2 averages) down to the level that fits one 256 px window. A level up to 256 px is one 256x256 window
+/// 2x2 averages) down to the level that fits one 256 px window. The full-size level is searched only around
+/// the places the half-size level nominates (<see cref="SmallFaceWindows"/>). A level up to 256 px is one 256x256 window
 /// (padded with mid-gray, the size the network was trained at); a larger one is cut into windows of up to
 /// <see cref="MaxWindow"/> px that overlap by <see cref="WindowOverlap"/> pixels (a face up to that size
 /// lies whole in one; larger ones are found a level down). The detector file takes any multiple of 32, but
@@ -33,56 +34,85 @@ internal sealed class FaceDetector(IReadOnlyList<DetectorSession> sessions)
     public IReadOnlyList<FaceDetection> Detect(ImagePlanes image, CancellationToken cancellationToken)
     {
         var found = new List<FaceDetection>();
-        var level = image;
-        for (double factor = 1; ; factor *= 2)
+        if (Math.Max(image.Width, image.Height) <= MinWindow)
         {
-            int winW = WindowSide(level.Width), winH = WindowSide(level.Height);
-            var origins = (from top in WindowStarts(level.Height, winH) from left in WindowStarts(level.Width, winW) select (top, left)).ToArray();
-            var perWindow = new List<FaceDetection>[origins.Length];
-            RunWindows(level, winW, winH, origins, factor, perWindow, cancellationToken);
-            foreach (var detections in perWindow)
-                found.AddRange(detections);
-            if (Math.Max(level.Width, level.Height) <= MinWindow)
-                break;
-            level = HalfScale.Apply(level);
+            found.AddRange(RunWindows(image, Everywhere(image), 1, ScoreThreshold, cancellationToken));
+        }
+        else
+        {
+            // The half-size level and below everywhere; the half-size level also nominates where small faces may be.
+            var candidates = new List<FaceDetection>();
+            var level = image;
+            for (double factor = 2; Math.Max(level.Width, level.Height) > MinWindow; factor *= 2)
+            {
+                level = HalfScale.Apply(level);
+                bool half = factor == 2;
+                foreach (var detection in RunWindows(level, Everywhere(level), factor, half ? SmallFaceWindows.CandidateThreshold : ScoreThreshold, cancellationToken))
+                {
+                    if (half)
+                        candidates.Add(detection);
+                    if (detection.Score >= ScoreThreshold)
+                        found.Add(detection);
+                }
+            }
+            // The full size only for small faces, around the candidates; everywhere where their windows would cost
+            // half as much or more (a small photo: little to save, and its whole windows give more context).
+            var around = SmallFaceWindows.Plan(candidates, image.Width, image.Height);
+            var everywhere = Everywhere(image);
+            found.AddRange(RunWindows(image, 2 * around.Pixels <= everywhere.Pixels ? around : everywhere, 1, ScoreThreshold, cancellationToken)
+                .Where(d => d.Box.Width <= SmallFaceWindows.SmallFaceWidth));
         }
         found.RemoveAll(f => f.Box.Width < MinFaceWidth);
         return FaceSuppression.Apply(found);
     }
 
-    /// <summary>Each window of one level through a session; worker i takes windows i, i + n, ... (they cost the same).</summary>
-    private void RunWindows(ImagePlanes level, int winW, int winH, (int Top, int Left)[] origins, double factor,
-        List<FaceDetection>[] perWindow, CancellationToken cancellationToken)
+    /// <summary>A whole level in windows of up to <see cref="MaxWindow"/> px overlapping by <see cref="WindowOverlap"/>.</summary>
+    private static DetectorWindows Everywhere(ImagePlanes level)
     {
+        int winW = WindowSide(level.Width), winH = WindowSide(level.Height);
+        return new DetectorWindows(winW, winH,
+            (from top in WindowStarts(level.Height, winH) from left in WindowStarts(level.Width, winW) select (top, left)).ToArray());
+    }
+
+    /// <summary>
+    /// The detections scoring at least <paramref name="threshold"/> in each window of one level, in window order.
+    /// Worker i of n takes windows i, i + n, ... (they cost the same).
+    /// </summary>
+    private List<FaceDetection> RunWindows(ImagePlanes level, DetectorWindows windows, double factor, double threshold, CancellationToken cancellationToken)
+    {
+        int winW = windows.Width, winH = windows.Height;
+        var origins = windows.Origins;
+        var perWindow = new List<FaceDetection>[origins.Count];
         var anchors = AnchorsFor(winH, winW);
-        int workers = Math.Min(sessions.Count, origins.Length);
+        int workers = Math.Min(sessions.Count, origins.Count);
         void Work(int worker)
         {
             var window = new float[winW * winH * 3];
-            for (int i = worker; i < origins.Length; i += workers)
+            for (int i = worker; i < origins.Count; i += workers)
             {
                 var (top, left) = origins[i];
                 Fill(window, winW, winH, level, left, top);
                 var (scores, boxes) = sessions[worker].Run(window, winH, winW, cancellationToken);
                 perWindow[i] = [];
-                BlazeFaceDecoder.Decode(scores, boxes, anchors, ScoreThreshold, left, top, factor, perWindow[i]);
+                BlazeFaceDecoder.Decode(scores, boxes, anchors, threshold, left, top, factor, perWindow[i]);
             }
         }
         if (workers == 1)
-        {
             Work(0);
-            return;
-        }
-        try
+        else if (workers > 1)
         {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            try
+            {
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, Work);
+            }
+            catch (AggregateException e)
+            {
+                // The caller sees what one window threw, cancellation first, as from the sequential loop.
+                var first = e.InnerExceptions.FirstOrDefault(x => x is OperationCanceledException) ?? e.InnerExceptions[0];
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            }
         }
-        catch (AggregateException e)
-        {
-            // The caller sees what one window threw, cancellation first, as from the sequential loop.
-            var first = e.InnerExceptions.FirstOrDefault(x => x is OperationCanceledException) ?? e.InnerExceptions[0];
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
+        return perWindow.SelectMany(d => d).ToList();
     }
 
     private (float X, float Y)[] AnchorsFor(int height, int width)
