@@ -1,3 +1,4 @@
+using System.Buffers;
 using Upscaler.Core.Imaging;
 
 namespace Upscaler.Core.Faces;
@@ -41,91 +42,125 @@ internal static class FacePaste
 
         int w = x1 - x0, h = y1 - y0, n = w * h;
         int channels = output.IsGray ? 1 : 3;
-        var mask = new double[n];
-        var fresh = new double[channels * n];
-        var general = new double[channels * n];
         double ratio = toCrop.Scale * modelScale / scaleX;
         int samples = Math.Max(1, (int)Math.Ceiling(ratio - 1e-9));
+        // A turned face's box at x4 is up to ~3 MP: its buffers are rented, so the faces of a photo reuse
+        // memory that is already mapped (fresh arrays of doubles were 190 MB a face, page-faulted each time).
+        var mask = ArrayPool<float>.Shared.Rent(n);
+        var fresh = ArrayPool<float>.Shared.Rent(channels * n);
+        var rowSums = new double[h * ColourSums.PerRow];
         int r = restored.Width;
-        // Every output pixel is independent: bands of rows run on the cores (a 300 px face at x4 covers
-        // 1.4 MP of output, 0.4 s on one core).
-        RowBands.For(h, w * 3 * samples * samples, (firstRow, endRow) =>
+        try
         {
-            var rgb = new double[3];
-            for (int y = firstRow; y < endRow; y++)
+            // Every output pixel is independent: bands of rows run on the cores. Each row keeps its own colour
+            // sums, added up in row order below, so the result is the same on any number of cores.
+            RowBands.For(h, w * 3 * samples * samples, (firstRow, endRow) =>
             {
-                for (int x = 0; x < w; x++)
+                var rgb = new double[3];
+                for (int y = firstRow; y < endRow; y++)
                 {
-                    int i = y * w + x;
-                    var centre = toCrop.Apply(new Point2((x0 + x + 0.5) / scaleX, (y0 + y + 0.5) / scaleY));
-                    mask[i] = FaceMask.Weight(centre.X / face.Side, centre.Y / face.Side);
-                    if (mask[i] <= 0)
-                        continue;
-                    Array.Clear(rgb);
-                    for (int a = 0; a < samples; a++)
+                    var sums = rowSums.AsSpan(y * ColourSums.PerRow, ColourSums.PerRow);
+                    for (int x = 0; x < w; x++)
                     {
-                        for (int b = 0; b < samples; b++)
+                        int i = y * w + x;
+                        var centre = toCrop.Apply(new Point2((x0 + x + 0.5) / scaleX, (y0 + y + 0.5) / scaleY));
+                        double m = FaceMask.Weight(centre.X / face.Side, centre.Y / face.Side);
+                        mask[i] = (float)m;
+                        if (m <= 0)
+                            continue;
+                        Array.Clear(rgb);
+                        for (int a = 0; a < samples; a++)
                         {
-                            var p = toCrop.Apply(new Point2((x0 + x + (b + 0.5) / samples) / scaleX, (y0 + y + (a + 0.5) / samples) / scaleY));
-                            for (int c = 0; c < 3; c++)
-                                rgb[c] += Bilinear.Sample(restored.Plane(c), r, r, p.X * modelScale - 0.5, p.Y * modelScale - 0.5);
+                            for (int b = 0; b < samples; b++)
+                            {
+                                var p = toCrop.Apply(new Point2((x0 + x + (b + 0.5) / samples) / scaleX, (y0 + y + (a + 0.5) / samples) / scaleY));
+                                for (int c = 0; c < 3; c++)
+                                    rgb[c] += Bilinear.Sample(restored.Plane(c), r, r, p.X * modelScale - 0.5, p.Y * modelScale - 0.5);
+                            }
+                        }
+                        double count = samples * samples;
+                        for (int c = 0; c < channels; c++)
+                        {
+                            double f = channels == 1 ? (rgb[0] + rgb[1] + rgb[2]) / (3 * count) : rgb[c] / count;
+                            fresh[c * n + i] = (float)f;
+                            ColourSums.Add(sums, c, m, f, Read(output, x0 + x, y0 + y, c));
                         }
                     }
-                    double count = samples * samples;
-                    if (channels == 1)
-                        fresh[i] = (rgb[0] + rgb[1] + rgb[2]) / (3 * count);
-                    else
-                        for (int c = 0; c < 3; c++)
-                            fresh[c * n + i] = rgb[c] / count;
-                    for (int c = 0; c < channels; c++)
-                        general[c * n + i] = Read(output, x0 + x, y0 + y, c);
                 }
-            }
-        });
+            });
 
-        double weight = mask.Sum();
-        if (weight <= 0)
-            return;
-        for (int c = 0; c < channels; c++)
-            MatchColour(fresh.AsSpan(c * n, n), general.AsSpan(c * n, n), mask, weight);
-
-        RowBands.For(h, w * channels, (firstRow, endRow) =>
-        {
-            for (int i = firstRow * w; i < endRow * w; i++)
+            var match = ColourSums.Match(rowSums, h, channels);
+            if (match is null)
+                return;
+            RowBands.For(h, w * channels, (firstRow, endRow) =>
             {
-                if (mask[i] <= 0)
-                    continue;
-                for (int c = 0; c < channels; c++)
+                for (int i = firstRow * w; i < endRow * w; i++)
                 {
-                    double g = general[c * n + i];
-                    PixelImageWriter.WriteSample(output, x0 + i % w, y0 + i / w, c, (float)(g + strength * mask[i] * (fresh[c * n + i] - g)));
+                    if (mask[i] <= 0)
+                        continue;
+                    int x = x0 + i % w, y = y0 + i / w;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        double g = Read(output, x, y, c);
+                        double matched = match[c].Apply(fresh[c * n + i]);
+                        PixelImageWriter.WriteSample(output, x, y, c, (float)(g + strength * mask[i] * (matched - g)));
+                    }
                 }
-            }
-        });
+            });
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(mask);
+            ArrayPool<float>.Shared.Return(fresh);
+        }
     }
 
-    /// <summary>Shifts and scales <paramref name="fresh"/> to the mean and (bounded) spread of <paramref name="general"/> under the mask.</summary>
-    private static void MatchColour(Span<double> fresh, ReadOnlySpan<double> general, double[] mask, double weight)
+    /// <summary>
+    /// The mask-weighted colour sums of a face's pixels, one set per row (weight, then per channel Σ m·f,
+    /// Σ m·g, Σ m·f², Σ m·g² of the restored face f and the general result g), and the colour match they give:
+    /// the restored face shifted to the general result's mean under the mask and scaled to its spread,
+    /// the ratio of spreads bounded to <see cref="MinStdRatio"/> .. <see cref="MaxStdRatio"/>.
+    /// </summary>
+    private static class ColourSums
     {
-        double mf = 0, mg = 0;
-        for (int i = 0; i < mask.Length; i++)
+        public const int PerRow = 1 + 4 * 3;
+
+        public static void Add(Span<double> row, int channel, double m, double f, double g)
         {
-            mf += mask[i] * fresh[i];
-            mg += mask[i] * general[i];
+            if (channel == 0)
+                row[0] += m;
+            var s = row.Slice(1 + 4 * channel, 4);
+            s[0] += m * f;
+            s[1] += m * g;
+            s[2] += m * f * f;
+            s[3] += m * g * g;
         }
-        mf /= weight;
-        mg /= weight;
-        double vf = 0, vg = 0;
-        for (int i = 0; i < mask.Length; i++)
+
+        /// <summary>Per channel, the linear map of the colour match; null when the mask covers no pixel.</summary>
+        public static ChannelMatch[]? Match(double[] rowSums, int rows, int channels)
         {
-            vf += mask[i] * (fresh[i] - mf) * (fresh[i] - mf);
-            vg += mask[i] * (general[i] - mg) * (general[i] - mg);
+            var total = new double[PerRow];
+            for (int y = 0; y < rows; y++)
+                for (int k = 0; k < PerRow; k++)
+                    total[k] += rowSums[y * PerRow + k];
+            double weight = total[0];
+            if (weight <= 0)
+                return null;
+            var match = new ChannelMatch[channels];
+            for (int c = 0; c < channels; c++)
+            {
+                var s = total.AsSpan(1 + 4 * c, 4);
+                double mf = s[0] / weight, mg = s[1] / weight;
+                double sf = Math.Sqrt(Math.Max(s[2] / weight - mf * mf, 1e-12)), sg = Math.Sqrt(Math.Max(s[3] / weight - mg * mg, 1e-12));
+                match[c] = new ChannelMatch(mf, mg, Math.Clamp(sg / sf, MinStdRatio, MaxStdRatio));
+            }
+            return match;
         }
-        double sf = Math.Sqrt(Math.Max(vf / weight, 1e-12)), sg = Math.Sqrt(Math.Max(vg / weight, 1e-12));
-        double k = Math.Clamp(sg / sf, MinStdRatio, MaxStdRatio);
-        for (int i = 0; i < fresh.Length; i++)
-            if (mask[i] > 0)
-                fresh[i] = (fresh[i] - mf) * k + mg;
+    }
+
+    private readonly record struct ChannelMatch(double FreshMean, double GeneralMean, double Gain)
+    {
+        public double Apply(double fresh) => (fresh - FreshMean) * Gain + GeneralMean;
     }
 
     private static double Read(PixelImage image, int x, int y, int channel) => image.GetSample(x, y, channel) / (double)image.MaxValue;
