@@ -2,6 +2,8 @@
 
     /usr/bin/python3 models/eval/evaluate_avx2_int8.py models/general/general-x4.onnx \
         models/general/general-x4.int8.onnx [more int8 copies...] [--validation] [--out FILE.json]
+    /usr/bin/python3 models/eval/evaluate_avx2_int8.py models/face/face-x4.onnx \
+        models/face/face-x4.int8.onnx --validation --task face --face-every 3 --out FILE.json
 
 Why: ONNX Runtime's uint8 x int8 kernels for AVX2 (and AVX-512 without VNNI) multiply with
 vpmaddubsw, which adds two u8*s8 products into a *saturating* int16; with 8-bit weights that
@@ -15,7 +17,9 @@ qemu-user), where ONNX Runtime sees AVX2 + FMA without VNNI or AVX-512 and dispa
 kernels. Emulation makes timings meaningless; the arithmetic is the processor's. The float32
 file runs natively (its kernels do not saturate). Metrics and data are evaluate.py's:
 Set5/Set14 PSNR-Y at denoise 0 (MATLAB-bicubic LR, shaved borders) and, with --validation,
-the validation split at every strength, clean and degraded.
+the validation split at every strength, clean and degraded; with --task face also the face
+model card's own test, the held-out aligned face crops (training/face_crops.validate: clean at
+d = 0, degraded at d = 0 and d = 1), every n-th crop.
 
 Before measuring, a check: on one random tile the int8 copy under `-cpu Nehalem` (SSE
 kernels, exact) must equal the native result (to float rounding, 1e-5, where a copy keeps
@@ -108,13 +112,44 @@ def kernel_check(int8_path):
     return result
 
 
-def measure(runner, scale, validation, val_images):
+class FaceCrops:
+    """The held-out aligned face crops (face_crops.validate), made once, measured per runner."""
+
+    def __init__(self, scale, every):
+        sys.path.insert(0, os.path.join(HERE, "..", "training"))
+        import face_crops
+        self.face_crops, self.scale, self.every = face_crops, scale, every
+        self.items = face_crops.aligned_items("val", scale)[::every]
+        self.inputs = face_crops.validation_inputs(self.items, scale)
+
+    def measure(self, runner):
+        import torch
+
+        class Net:                      # the (lr tensor, strength tensor) -> tensor call validate makes
+            training = False
+
+            def eval(self):
+                return self
+
+            def train(self, mode=True):
+                return self
+
+            def __call__(self, x, d):
+                return torch.from_numpy(runner.raw(x.numpy(), float(d[0])).copy())
+
+        v = self.face_crops.validate(Net(), self.items, self.scale, "cpu", inputs=self.inputs)
+        return {"aligned_crops": len(self.items), "every": self.every, **{k: round(x, 3) for k, x in v.items()}}
+
+
+def measure(runner, scale, validation, val_images, faces=None):
     res = {}
     for name in ("Set5", "Set14"):
         psnr, ssim = evaluate.bench(name, scale, lambda lr: runner(lr, 0.0))
         res[name] = {"psnr": psnr, "ssim": ssim}
     if validation:
         res["validation"] = evaluate.validation(scale, runner, val=val_images)
+    if faces:
+        res["face_crops"] = faces.measure(runner)
     return res
 
 
@@ -123,11 +158,14 @@ def delta(a, b):
     if "validation" in a:
         d["validation"] = {k: round(b["validation"][k] - a["validation"][k], 3)
                            for k in a["validation"] if not k.startswith("bicubic")}
+    if "face_crops" in a:
+        d["face_crops"] = {k: round(b["face_crops"][k] - v, 3) for k, v in a["face_crops"].items()
+                           if k not in ("aligned_crops", "every")}
     return d
 
 
 def worst(d):
-    values = [d["Set5"], d["Set14"]] + list(d.get("validation", {}).values())
+    values = [d["Set5"], d["Set14"]] + list(d.get("validation", {}).values()) + list(d.get("face_crops", {}).values())
     return round(min(values), 3)
 
 
@@ -135,6 +173,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("onnx", nargs="+", help="the float32 file first, then int8 copies of it")
     p.add_argument("--validation", action="store_true", help="also the validation split, every strength (slow)")
+    p.add_argument("--task", choices=["face"], default=None, help="also the face model card's test (aligned face crops)")
+    p.add_argument("--face-every", type=int, default=1, help="face task: every n-th held-out crop")
     p.add_argument("--out", default=None, help="write the results to this JSON file")
     a = p.parse_args()
     build_pipe()
@@ -145,7 +185,8 @@ def main():
     t0 = time.time()
     fp32 = PipeRunner(a.onnx[0])
     scale = fp32.scale
-    results[a.onnx[0]] = {"native": measure(fp32, scale, a.validation, val_images)}
+    faces = FaceCrops(scale, a.face_every) if a.task == "face" else None
+    results[a.onnx[0]] = {"native": measure(fp32, scale, a.validation, val_images, faces)}
     fp32.close()
     print(a.onnx[0], json.dumps(results[a.onnx[0]]), flush=True)
     base = results[a.onnx[0]]["native"]
@@ -159,7 +200,7 @@ def main():
                 print(path, where, "bit-identical to the native run on the check tile: its numbers stand", flush=True)
                 continue
             runner = PipeRunner(path, cpu, scale)
-            entry[where] = measure(runner, scale, a.validation, val_images)
+            entry[where] = measure(runner, scale, a.validation, val_images, faces)
             runner.close()
             entry[where]["delta_vs_float32"] = delta(base, entry[where])
             entry[where]["worst_delta"] = worst(entry[where]["delta_vs_float32"])
