@@ -55,13 +55,19 @@ public sealed class UpscalerSettings
     internal long? CpuArenaLimitBytes { get; set; }
 
     /// <summary>
-    /// Give the CPU arena's free blocks back to the system after each model pass (the default, for
-    /// long-lived hosts such as the GIMP bridge and Paint.NET, which should not hold hundreds of MB
-    /// between images). Off keeps them for the next pass of the same model, which then skips
-    /// page-faulting them in again (~3 % of a 1 MP x4 pass here, measured by <c>upscaler-dev overhead</c>),
-    /// at the cost of holding every model's arena of a x8 chain at once.
+    /// Give the CPU arena's free blocks back to the system after a model pass, once the engine has been idle
+    /// for <see cref="CpuArenaIdleTime"/>, or at once when another model starts (the default, for long-lived
+    /// hosts such as the GIMP bridge and Paint.NET, which should not hold hundreds of MB between images).
+    /// Off keeps them for good: every model's arena (both of a x8 chain, the face model's) is then held at once.
     /// </summary>
     public bool ReleaseCpuArenaAfterPass { get; set; } = true;
+
+    /// <summary>
+    /// How long the CPU arena is kept after a pass, a few hundred MB for the x4 models' automatic tiles. The
+    /// next image of a batch, the alpha pass, or a host's next render within this time reuses it; after it,
+    /// the arena is faulted in again and the first image is 20-40 % slower here (docs/benchmarks.md).
+    /// </summary>
+    public TimeSpan CpuArenaIdleTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Threads ONNX Runtime uses inside one inference on the CPU; 0 lets it choose (one per physical core).</summary>
     public int CpuThreads { get; set; }

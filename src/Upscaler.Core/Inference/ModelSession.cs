@@ -16,12 +16,13 @@ internal sealed class ModelSession : IDisposable
     private readonly InferenceSession _session;
     private readonly SemaphoreSlim _runLock = new(1, 1);
     private readonly long[]? _denoiseShape;
-    private readonly bool _releaseArena;
+    private readonly IdleArenas? _idleArenas;
+    private bool _disposed;
 
     private ModelSession(ModelDescriptor model, string file, ComputeDevice device, InferenceSession session, long[]? denoiseShape, int? fixedTile,
-        bool releaseArena)
+        IdleArenas? idleArenas)
     {
-        _releaseArena = releaseArena;
+        _idleArenas = device == ComputeDevice.Cpu ? idleArenas : null;
         Model = model;
         File = file;
         Device = device;
@@ -49,9 +50,11 @@ internal sealed class ModelSession : IDisposable
 
     /// <summary>Loads and checks a verified model file; errors name the file.</summary>
     /// <param name="fixedTile">Pin the input to one tile shape (see <see cref="FixedTile"/>); null keeps it free.</param>
-    /// <param name="releaseArena">Whether a run asked to release memory afterwards does (see <see cref="UpscalerSettings.ReleaseCpuArenaAfterPass"/>).</param>
+    /// <param name="idleArenas">
+    /// When a CPU session gives its arena back after a pass; null keeps it (<see cref="UpscalerSettings.ReleaseCpuArenaAfterPass"/> off).
+    /// </param>
     public static ModelSession Open(ModelDescriptor model, string file, ComputeDevice device, SessionOptions options, int? fixedTile = null,
-        bool releaseArena = true)
+        IdleArenas? idleArenas = null)
     {
         InferenceSession session;
         try
@@ -73,7 +76,7 @@ internal sealed class ModelSession : IDisposable
         try
         {
             var denoiseShape = CheckSignature(model, file, session);
-            var opened = new ModelSession(model, file, device, session, denoiseShape, fixedTile, releaseArena);
+            var opened = new ModelSession(model, file, device, session, denoiseShape, fixedTile, idleArenas);
             opened.CheckScale(file);
             return opened;
         }
@@ -88,69 +91,44 @@ internal sealed class ModelSession : IDisposable
     /// Runs the model on a planar RGB tile of <paramref name="height"/> x <paramref name="width"/> and hands
     /// the planar output (height*scale x width*scale) to <paramref name="consume"/> before its buffer is freed.
     /// </summary>
-    /// <param name="releaseMemoryAfter">
-    /// Give the CPU arena's free blocks back after this run. Set on a pass's last tile: between tiles the
-    /// arena keeps its blocks (allocating and page-faulting hundreds of MB per tile costs a third of the
-    /// time), between passes and jobs a long-lived host should not keep them.
-    /// </param>
+    /// <remarks>
+    /// The CPU arena keeps its blocks after the run: allocating and page-faulting hundreds of MB per tile
+    /// would cost a third of the time. It is given back once the engine is idle (<see cref="IdleArenas"/>).
+    /// </remarks>
     /// <param name="statistics">
     /// For a model with a statistics graph: the image's pooled values, in the order of its manifest entry.
     /// </param>
     public void Run(float[] input, int height, int width, float denoise, TensorConsumer consume, CancellationToken cancellationToken,
-        bool releaseMemoryAfter = false, IReadOnlyList<float[]>? statistics = null)
+        IReadOnlyList<float[]>? statistics = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         _runLock.Wait(cancellationToken);
         try
         {
-            using var runOptions = new RunOptions();
-            if (releaseMemoryAfter && _releaseArena && Device == ComputeDevice.Cpu)
-                runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
-            using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+            _idleArenas?.RunStarting(this);
+            Infer(input, height, width, denoise, consume, statistics, shrinkArena: false, cancellationToken);
+        }
+        finally
+        {
+            _runLock.Release();
+            _idleArenas?.RunEnded(this);
+        }
+    }
 
-            // Every input is one OrtValue over managed memory; all of them are released with this list.
-            using var inputs = new InputValues();
-            var names = new List<string>(2) { Model.InputName };
-            inputs.Add(OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]));
-            if (_denoiseShape is not null)
-            {
-                names.Add(Model.DenoiseInputName!);
-                inputs.Add(OrtValue.CreateTensorValueFromMemory(new[] { denoise }, _denoiseShape));
-            }
-            if (Model.Statistics is { } split)
-            {
-                if (statistics is null || statistics.Count != split.Values.Count)
-                    throw new ArgumentException($"{Model.Id} needs its {split.Values.Count} pooled statistics", nameof(statistics));
-                for (int i = 0; i < split.Values.Count; i++)
-                {
-                    names.Add(split.Values[i].Name);
-                    inputs.Add(OrtValue.CreateTensorValueFromMemory(statistics[i], [1, split.Values[i].Channels, 1, 1]));
-                }
-            }
-
-            IDisposableReadOnlyCollection<OrtValue> outputs;
-            try
-            {
-                outputs = _session.Run(runOptions, names, inputs, [Model.OutputName]);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException("inference was cancelled", cancellationToken);
-            }
-            catch (OnnxRuntimeException e)
-            {
-                throw InferenceFailure.From(e, Model, Device, height, width);
-            }
-
-            using (outputs)
-            {
-                var shape = outputs[0].GetTensorTypeAndShape().Shape;
-                long expectedH = (long)height * Model.Scale, expectedW = (long)width * Model.Scale;
-                if (shape is not [1, 3, var h, var w] || h != expectedH || w != expectedW)
-                    throw new ModelCatalogException(
-                        $"model file {File} produced an output of shape [{string.Join(", ", shape)}], expected [1, 3, {expectedH}, {expectedW}]");
-                consume(outputs[0].GetTensorDataAsSpan<float>());
-            }
+    /// <summary>
+    /// Gives the CPU arena's free blocks back to the system, through a tiny run that ends by shrinking the
+    /// arena (ONNX Runtime shrinks only at the end of a run). False when a run is in progress.
+    /// </summary>
+    public bool GiveArenaBack()
+    {
+        if (!_runLock.Wait(0))
+            return false;
+        try
+        {
+            if (_disposed)
+                return false;
+            Probe(shrinkArena: true);
+            return true;
         }
         finally
         {
@@ -158,10 +136,85 @@ internal sealed class ModelSession : IDisposable
         }
     }
 
+    private void Infer(float[] input, int height, int width, float denoise, TensorConsumer consume, IReadOnlyList<float[]>? statistics,
+        bool shrinkArena, CancellationToken cancellationToken)
+    {
+        using var runOptions = new RunOptions();
+        if (shrinkArena)
+            runOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+
+        // Every input is one OrtValue over managed memory; all of them are released with this list.
+        using var inputs = new InputValues();
+        var names = new List<string>(2) { Model.InputName };
+        inputs.Add(OrtValue.CreateTensorValueFromMemory(input, [1, 3, height, width]));
+        if (_denoiseShape is not null)
+        {
+            names.Add(Model.DenoiseInputName!);
+            inputs.Add(OrtValue.CreateTensorValueFromMemory(new[] { denoise }, _denoiseShape));
+        }
+        if (Model.Statistics is { } split)
+        {
+            if (statistics is null || statistics.Count != split.Values.Count)
+                throw new ArgumentException($"{Model.Id} needs its {split.Values.Count} pooled statistics", nameof(statistics));
+            for (int i = 0; i < split.Values.Count; i++)
+            {
+                names.Add(split.Values[i].Name);
+                inputs.Add(OrtValue.CreateTensorValueFromMemory(statistics[i], [1, split.Values[i].Channels, 1, 1]));
+            }
+        }
+
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(runOptions, names, inputs, [Model.OutputName]);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("inference was cancelled", cancellationToken);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw InferenceFailure.From(e, Model, Device, height, width);
+        }
+
+        using (outputs)
+        {
+            var shape = outputs[0].GetTensorTypeAndShape().Shape;
+            long expectedH = (long)height * Model.Scale, expectedW = (long)width * Model.Scale;
+            if (shape is not [1, 3, var h, var w] || h != expectedH || w != expectedW)
+                throw new ModelCatalogException(
+                    $"model file {File} produced an output of shape [{string.Join(", ", shape)}], expected [1, 3, {expectedH}, {expectedW}]");
+            consume(outputs[0].GetTensorDataAsSpan<float>());
+        }
+    }
+
+    /// <summary>The smallest run the session accepts, on zeros: its input shape if pinned, else 16 px.</summary>
+    private void Probe(bool shrinkArena)
+    {
+        int probe = FixedTile is int tile ? Window(tile, Model) : 16;
+        var statistics = Model.Statistics?.Values.Select(v => new float[v.Channels]).ToList();
+        Infer(new float[3 * probe * probe], probe, probe, 0f, _ => { }, statistics, shrinkArena, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Waits for a run in progress (an idle release may be one), then closes the session. The lock itself is
+    /// never disposed: the idle timer may still try it, and then finds the session closed.
+    /// </summary>
     public void Dispose()
     {
-        _session.Dispose();
-        _runLock.Dispose();
+        _idleArenas?.Forget(this);
+        _runLock.Wait();
+        try
+        {
+            if (!_disposed)
+                _session.Dispose();
+            _disposed = true;
+        }
+        finally
+        {
+            _runLock.Release();
+        }
     }
 
     /// <summary>The model file's own names for the image's free height and width (export tools choose them).</summary>
@@ -204,11 +257,9 @@ internal sealed class ModelSession : IDisposable
     /// <summary>A tiny probe run: a model whose real scale differs from its manifest entry must not slip through.</summary>
     private void CheckScale(string file)
     {
-        int probe = FixedTile is int tile ? Window(tile, Model) : 16;
         try
         {
-            var statistics = Model.Statistics?.Values.Select(v => new float[v.Channels]).ToList();
-            Run(new float[3 * probe * probe], probe, probe, 0f, _ => { }, CancellationToken.None, statistics: statistics);
+            Probe(shrinkArena: false);
         }
         catch (ModelCatalogException)
         {

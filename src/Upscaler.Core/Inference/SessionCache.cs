@@ -15,6 +15,10 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
     private readonly Dictionary<(string Id, ComputeDevice Device), StatisticsSession> _statistics = new();
     private readonly Dictionary<(string Id, ComputeDevice Device), IReadOnlyList<DetectorSession>> _detectors = new();
     private readonly object _gate = new();
+    private readonly IdleArenas? _idleArenas = settings.ReleaseCpuArenaAfterPass ? new IdleArenas(settings.CpuArenaIdleTime) : null;
+
+    /// <summary>When the CPU sessions give their arenas back; null when they keep them.</summary>
+    internal IdleArenas? IdleArenas => _idleArenas;
 
     public SessionCache(UpscalerSettings settings) : this(settings, new PrecisionPolicy(settings)) { }
 
@@ -32,7 +36,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
             var file = precision.FileFor(model, device);
             ModelFileVerifier.Verify(model, file);
             using var options = OptionsFor(device);
-            var session = ModelSession.Open(model, file.Path, device, options, fixedTile, settings.ReleaseCpuArenaAfterPass);
+            var session = ModelSession.Open(model, file.Path, device, options, fixedTile, _idleArenas);
             _sessions[(model.Id, device, fixedTile)] = session;
             return session;
         }
@@ -112,6 +116,7 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
 
     public void Dispose()
     {
+        _idleArenas?.Dispose();
         lock (_gate)
         {
             foreach (var session in _sessions.Values)

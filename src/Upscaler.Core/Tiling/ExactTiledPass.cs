@@ -11,13 +11,12 @@ namespace Upscaler.Core.Tiling;
 internal sealed class ExactTiledPass(ModelSession session, int width, int height, int tileSize)
     : TiledPass(session, width, height, tileSize)
 {
-    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
-        bool releaseMemoryAtEnd = true) =>
-        Run(source, denoise, destination, tileDone, cancellationToken, statistics: null, releaseMemoryAtEnd);
+    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken) =>
+        Run(source, denoise, destination, tileDone, cancellationToken, statistics: null);
 
     /// <param name="statistics">The image's pooled values, for a split model's main graph.</param>
     public void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
-        IReadOnlyList<float[]>? statistics, bool releaseMemoryAtEnd = true)
+        IReadOnlyList<float[]>? statistics)
     {
         int margin = Margin, s = Scale;
         var tensor = new TileTensor(Session.Model, Grid.WindowWidth + 2 * margin, Grid.WindowHeight + 2 * margin);
@@ -33,7 +32,7 @@ internal sealed class ExactTiledPass(ModelSession session, int width, int height
             var keep = tensor.OutputLayout((tile.X - tile.WindowX + margin) * s, (tile.Y - tile.WindowY + margin) * s, outW, outH);
             Session.Run(tensor.Data, tensor.Height, tensor.Width, denoise,
                 output => destination.Write(tile.X * s, tile.Y * s, tile.Width * s, tile.Height * s, tensor.Output(output), keep),
-                cancellationToken, releaseMemoryAfter: releaseMemoryAtEnd && i == Grid.Tiles.Count - 1, statistics);
+                cancellationToken, statistics);
             tileDone();
         }
     }

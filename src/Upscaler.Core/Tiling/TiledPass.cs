@@ -39,10 +39,5 @@ internal abstract class TiledPass
     protected int Margin => Session.Model.Tiling.Margin;
 
     /// <summary>Runs every tile; <paramref name="tileDone"/> follows along. Throws on cancellation or failure.</summary>
-    /// <param name="releaseMemoryAtEnd">
-    /// Let the last tile give the CPU arena back (<see cref="ModelSession.Run"/>). False when more passes of
-    /// the same model follow at once (one per face): each would page-fault its activations in again.
-    /// </param>
-    public abstract void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
-        bool releaseMemoryAtEnd = true);
+    public abstract void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken);
 }
