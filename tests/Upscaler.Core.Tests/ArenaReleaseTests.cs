@@ -104,6 +104,41 @@ public class ArenaReleaseTests
     }
 
     [Test]
+    public async Task A_pass_in_progress_keeps_its_arena_while_another_model_runs()
+    {
+        using var services = Services(s => s.CpuArenaIdleTime = TimeSpan.FromHours(1));
+        var engine = services.GetRequiredService<IUpscaler>();
+        var idle = services.GetRequiredService<SessionCache>().IdleArenas!;
+        using var firstTile = new ManualResetEventSlim();
+        using var mayGoOn = new ManualResetEventSlim();
+        var progress = new Gate(firstTile, mayGoOn);
+
+        // A host's two upscales at once: general-x4 paused after its first tile while general-x2 runs whole.
+        var large = Task.Run(() => engine.UpscaleAsync(TestImages.Pattern(256, 192), Options(4, "general-x4") with { TileSize = 64 }, progress));
+        Assert.That(firstTile.Wait(TimeSpan.FromMinutes(1)), Is.True);
+        await engine.UpscaleAsync(TestImages.Pattern(64, 48), Options(2, "general-x2"));
+        Assert.That(idle.GivenBack, Is.Zero, "the arena of a pass in progress was given back");
+        mayGoOn.Set();
+        await large;
+
+        Assert.That(idle.Held.Select(s => s.Model.Id).Order(), Is.EqualTo(new[] { "general-x2", "general-x4" }));
+        idle.GiveAllBack();
+        Assert.That(idle.GivenBack, Is.EqualTo(2));
+    }
+
+    /// <summary>Holds the upscale after its first tile until the test lets it go on.</summary>
+    private sealed class Gate(ManualResetEventSlim firstTile, ManualResetEventSlim mayGoOn) : IProgress<UpscaleProgress>
+    {
+        public void Report(UpscaleProgress value)
+        {
+            if (value.TilesDone != 1)
+                return;
+            firstTile.Set();
+            mayGoOn.Wait(TimeSpan.FromMinutes(1));
+        }
+    }
+
+    [Test]
     public void A_cancelled_upscale_leaves_its_arena_to_be_given_back_once_idle()
     {
         using var services = Services(s => s.CpuArenaIdleTime = TimeSpan.FromHours(1));

@@ -1,21 +1,24 @@
 namespace Upscaler.Core.Inference;
 
 /// <summary>
-/// When the CPU sessions give their arenas back: once no model has run for
+/// When the CPU sessions give their arenas back: once no pass has run for
 /// <see cref="UpscalerSettings.CpuArenaIdleTime"/>, so the next image of a batch, the alpha pass after the
 /// colour pass, or a host's next render (Paint.NET renders again on every change of a setting) reuse the
 /// arena instead of page-faulting it in again (the first runs after giving it back are 20-40 % slower,
-/// docs/benchmarks.md); a long-lived host still holds nothing for long. Only one model's arena is held at
-/// a time: when another model starts (the x2 pass of a x8 chain, the face model after the general one),
-/// the others are given back first, so the peak memory is never above one model's.
+/// docs/benchmarks.md); a long-lived host still holds nothing for long. When a pass of another model starts
+/// (the x2 pass of a x8 chain, the face model after the general one), the arenas no pass is using are given
+/// back first, so one image never holds two models' arenas; a pass in progress (a host's concurrent
+/// upscale) keeps its own.
 /// </summary>
 internal sealed class IdleArenas : IDisposable
 {
     private readonly TimeSpan _idleTime;
     private readonly Timer _timer;
     private readonly List<ModelSession> _held = [];
+    private readonly Dictionary<ModelSession, int> _passes = []; // passes in progress, per session
     private readonly object _gate = new();
     private bool _disposed;
+    private int _givenBack;
 
     public IdleArenas(TimeSpan idleTime)
     {
@@ -33,24 +36,11 @@ internal sealed class IdleArenas : IDisposable
         }
     }
 
-    /// <summary>A run of <paramref name="session"/> ended: its arena is given back unless another run starts in time.</summary>
-    public void RunEnded(ModelSession session)
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-                return;
-            if (!_held.Contains(session))
-                _held.Add(session);
-            _timer.Change(_idleTime, Timeout.InfiniteTimeSpan);
-        }
-    }
-
     /// <summary>
-    /// <paramref name="session"/> is about to run: the engine is busy, so the idle timer stops, and every other
-    /// model's held arena is given back now.
+    /// A pass of <paramref name="session"/> starts: the engine is busy, so the idle timer stops, and the
+    /// arenas of other models that no pass is using (a host's concurrent upscale may be) go back now.
     /// </summary>
-    public void RunStarting(ModelSession session)
+    public void PassStarting(ModelSession session)
     {
         List<ModelSession> others;
         lock (_gate)
@@ -58,12 +48,32 @@ internal sealed class IdleArenas : IDisposable
             if (_disposed)
                 return;
             _timer.Change(Timeout.Infinite, Timeout.Infinite);
-            if (_held.Count == 0 || (_held.Count == 1 && _held[0] == session))
-                return;
-            others = _held.Where(s => s != session).ToList();
-            _held.RemoveAll(s => s != session);
+            _passes[session] = _passes.GetValueOrDefault(session) + 1;
+            others = _held.Where(s => s != session && !_passes.ContainsKey(s)).ToList();
+            _held.RemoveAll(others.Contains);
         }
         GiveBack(others);
+    }
+
+    /// <summary>How many arenas have been given back so far.</summary>
+    internal int GivenBack => Volatile.Read(ref _givenBack);
+
+    /// <summary>A pass of <paramref name="session"/> ended: its arena is held until no pass has run for the idle time.</summary>
+    public void PassEnded(ModelSession session)
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            if (_passes.TryGetValue(session, out int count) && count > 1)
+                _passes[session] = count - 1;
+            else
+                _passes.Remove(session);
+            if (!_held.Contains(session))
+                _held.Add(session);
+            if (_passes.Count == 0)
+                _timer.Change(_idleTime, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>A session is closing (a removed user model): nothing is given back for it any more.</summary>
@@ -73,24 +83,26 @@ internal sealed class IdleArenas : IDisposable
             _held.Remove(session);
     }
 
-    /// <summary>Gives every held arena back now, as the idle timer does.</summary>
+    /// <summary>Gives every held arena that no pass is using back now, as the idle timer does.</summary>
     public void GiveAllBack()
     {
-        List<ModelSession> all;
+        List<ModelSession> idle;
         lock (_gate)
         {
-            all = [.. _held];
-            _held.Clear();
+            idle = _held.Where(s => !_passes.ContainsKey(s)).ToList();
+            _held.RemoveAll(idle.Contains);
         }
-        GiveBack(all);
+        GiveBack(idle);
     }
 
     private void GiveBack(List<ModelSession> sessions)
     {
         foreach (var session in sessions)
         {
-            // A session busy with a run (another upscale of a host) is held again; that run re-arms the timer.
-            if (!session.GiveArenaBack())
+            // A session busy with a run outside any pass (a probe) is held again for the next idle spell.
+            if (session.GiveArenaBack())
+                Interlocked.Increment(ref _givenBack);
+            else
                 lock (_gate)
                     if (!_disposed && !_held.Contains(session))
                         _held.Add(session);

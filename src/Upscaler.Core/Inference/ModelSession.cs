@@ -93,7 +93,7 @@ internal sealed class ModelSession : IDisposable
     /// </summary>
     /// <remarks>
     /// The CPU arena keeps its blocks after the run: allocating and page-faulting hundreds of MB per tile
-    /// would cost a third of the time. It is given back once the engine is idle (<see cref="IdleArenas"/>).
+    /// would cost a third of the time. It is given back once the engine is idle (<see cref="BeginPass"/>).
     /// </remarks>
     /// <param name="statistics">
     /// For a model with a statistics graph: the image's pooled values, in the order of its manifest entry.
@@ -105,13 +105,35 @@ internal sealed class ModelSession : IDisposable
         _runLock.Wait(cancellationToken);
         try
         {
-            _idleArenas?.RunStarting(this);
             Infer(input, height, width, denoise, consume, statistics, shrinkArena: false, cancellationToken);
         }
         finally
         {
             _runLock.Release();
-            _idleArenas?.RunEnded(this);
+        }
+    }
+
+    /// <summary>
+    /// A pass over an image starts; disposing the result ends it. While a pass of this model is in progress
+    /// its CPU arena is never given back, and other models' arenas that no pass is using are given back
+    /// now (<see cref="IdleArenas"/>); after it, the arena is held until the engine is idle.
+    /// </summary>
+    public IDisposable BeginPass()
+    {
+        _idleArenas?.PassStarting(this);
+        return new PassInProgress(this);
+    }
+
+    private sealed class PassInProgress(ModelSession session) : IDisposable
+    {
+        private bool _ended;
+
+        public void Dispose()
+        {
+            if (_ended)
+                return;
+            _ended = true;
+            session._idleArenas?.PassEnded(session);
         }
     }
 

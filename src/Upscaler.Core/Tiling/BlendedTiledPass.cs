@@ -31,7 +31,7 @@ internal sealed class BlendedTiledPass(ModelSession session, int width, int heig
     /// <summary>The smallest tile edge that keeps every cell at least as wide as a cross-fade (cells are at least half a tile).</summary>
     public static int MinTileEdge(int overlap) => 2 * overlap;
 
-    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
+    protected override void RunTiles(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
     {
         int margin = Margin, s = Scale, half = Half;
         // One window shape for every tile (one memory plan), never larger than the image, except for a

@@ -11,11 +11,12 @@ namespace Upscaler.Core.Tiling;
 internal sealed class ExactTiledPass(ModelSession session, int width, int height, int tileSize)
     : TiledPass(session, width, height, tileSize)
 {
-    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken) =>
-        Run(source, denoise, destination, tileDone, cancellationToken, statistics: null);
+    protected override void RunTiles(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken) =>
+        RunTiles(source, denoise, destination, tileDone, cancellationToken, statistics: null);
 
+    /// <summary>The tiles, inside the pass of a <see cref="StatisticsSyncedPass"/>.</summary>
     /// <param name="statistics">The image's pooled values, for a split model's main graph.</param>
-    public void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
+    internal void RunTiles(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken,
         IReadOnlyList<float[]>? statistics)
     {
         int margin = Margin, s = Scale;

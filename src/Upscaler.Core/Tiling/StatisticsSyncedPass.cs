@@ -19,10 +19,10 @@ internal sealed class StatisticsSyncedPass(ModelSession session, StatisticsSessi
 
     public override int TileCount => 2 * Grid.Tiles.Count;
 
-    public override void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
+    protected override void RunTiles(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
     {
         var pooled = Pool(source, tileDone, cancellationToken);
-        _main.Run(source, denoise, destination, tileDone, cancellationToken, pooled);
+        _main.RunTiles(source, denoise, destination, tileDone, cancellationToken, pooled);
     }
 
     private List<float[]> Pool(ImagePlanes source, Action tileDone, CancellationToken cancellationToken)

@@ -38,6 +38,15 @@ internal abstract class TiledPass
     protected TileGrid Grid { get; }
     protected int Margin => Session.Model.Tiling.Margin;
 
-    /// <summary>Runs every tile; <paramref name="tileDone"/> follows along. Throws on cancellation or failure.</summary>
-    public abstract void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs every tile; <paramref name="tileDone"/> follows along. Throws on cancellation or failure. The
+    /// session's CPU arena is kept while the pass runs and given back once the engine is idle.
+    /// </summary>
+    public void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
+    {
+        using var pass = Session.BeginPass();
+        RunTiles(source, denoise, destination, tileDone, cancellationToken);
+    }
+
+    protected abstract void RunTiles(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken);
 }
