@@ -40,7 +40,7 @@ internal sealed class UpscalerCommandLine
     private readonly Option<string> _faces = new("--faces") { Description = "auto: find the faces and restore each with the face model (when one is installed for the scale); off: the general model only", DefaultValueFactory = _ => "auto" };
     private readonly Option<double> _faceStrength = new("--face-strength") { Description = "How much of each restored face replaces the general result, from 0 (none) to 1", DefaultValueFactory = _ => 1.0 };
     private readonly Option<string> _device = new("--device") { Description = "Where to run: auto (GPU if available), cpu or gpu", DefaultValueFactory = _ => "auto" };
-    private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same" };
+    private readonly Option<int?> _tile = new("--tile") { Description = "Tile edge in input pixels (default: sized from memory; 0 = whole image in one pass). The result is the same, except a few levels for cross-faded and pooled models (x4plus, Real-CUGAN)" };
     private readonly Option<string?> _format = new("--format", "-f") { Description = $"Output format: {OutputFormats.Names} (default: from -o, else the input's)" };
     private readonly Option<int?> _quality = new("--quality", "-q") { Description = "JPEG/WebP quality from 1 to 100 (default 92 for JPEG, 90 for WebP)" };
     private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Replace output files that already exist" };

@@ -58,7 +58,9 @@ public sealed record UpscaleOptions
 
     /// <summary>
     /// Tile edge in input pixels. <c>null</c> sizes tiles from the memory budget; 0 runs the whole
-    /// image in one pass. The result is the same either way; only memory and speed change.
+    /// image in one pass. For exactly tiled models (ours) the result is the same either way and only memory and
+    /// speed change; cross-faded and pooled ones (Real-ESRGAN x4plus, Real-CUGAN) differ from one whole-image
+    /// pass by a few levels (models/README.md).
     /// </summary>
     public int? TileSize { get; init; }
 
