@@ -6,7 +6,7 @@ namespace Upscaler.Core.Tests;
 
 /// <summary>
 /// The CPU arena after a pass (IdleArenas): kept while the engine is busy, so the next image reuses it, and
-/// given back to the system once it has been idle, or when another model runs.
+/// given back to the system once it has been idle, or when another model's pass needs the room.
 /// </summary>
 [TestFixture]
 public class ArenaReleaseTests
@@ -83,7 +83,7 @@ public class ArenaReleaseTests
     }
 
     [Test]
-    public async Task The_arena_is_held_from_image_to_image_and_given_back_when_another_model_runs()
+    public async Task The_arena_is_held_from_image_to_image_and_for_each_model_of_a_chain()
     {
         using var services = Services(s => s.CpuArenaIdleTime = TimeSpan.FromHours(1));
         var engine = services.GetRequiredService<IUpscaler>();
@@ -95,12 +95,41 @@ public class ArenaReleaseTests
         await engine.UpscaleAsync(TestImages.Pattern(64, 48, seed: 2), Options(4, "general-x4"));
         Assert.That(Held(), Is.EqualTo(new[] { "general-x4" }));
 
-        // x8: the x4 model, then the x2 model over its output; the x4 model's arena goes back when the x2 starts.
+        // x8: the x4 model, then the x2 model over its output; together well within twice the tile budget.
         await engine.UpscaleAsync(TestImages.Pattern(64, 48), new UpscaleOptions { Scale = 8, Device = ComputeDevice.Cpu, Faces = FaceMode.Off });
-        Assert.That(Held(), Is.EqualTo(new[] { "general-x2" }));
+        Assert.That(Held(), Is.EqualTo(new[] { "general-x2", "general-x4" }));
+        Assert.That(idle.GivenBack, Is.Zero);
 
         idle.GiveAllBack();
         Assert.That(Held(), Is.Empty);
+        Assert.That(idle.GivenBack, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void A_pass_that_needs_the_room_has_the_other_arenas_given_back_largest_first()
+    {
+        // Twice the default 256 MiB budget may be held together.
+        const long mib = 1 << 20;
+        using var services = Services(s => s.CpuArenaIdleTime = TimeSpan.FromHours(1));
+        var cache = services.GetRequiredService<SessionCache>();
+        var catalog = services.GetRequiredService<Catalog.ModelCatalog>();
+        ModelSession Session(string id) => cache.Get(catalog.GetById(id), ComputeDevice.Cpu);
+        var idle = cache.IdleArenas!;
+        string[] Held() => idle.Held.Select(s => s.Model.Id).Order().ToArray();
+
+        using (Session("general-x4").BeginPass(300 * mib)) { }
+        using (Session("face-x4").BeginPass(100 * mib)) { }
+        Assert.That(Held(), Is.EqualTo(new[] { "face-x4", "general-x4" }));
+
+        // 300 + 100 + 200 MiB is over 512: the largest other (general-x4) goes back, and that is enough.
+        using (Session("general-x2").BeginPass(200 * mib))
+            Assert.That(Held(), Is.EqualTo(new[] { "face-x4", "general-x2" }));
+        Assert.That(idle.GivenBack, Is.EqualTo(1));
+
+        // A big model's pass has every other arena given back.
+        using (Session("text-x4").BeginPass(600 * mib))
+            Assert.That(Held(), Is.EqualTo(new[] { "text-x4" }));
+        Assert.That(idle.GivenBack, Is.EqualTo(3));
     }
 
     [Test]

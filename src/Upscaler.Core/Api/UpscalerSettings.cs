@@ -56,7 +56,7 @@ public sealed class UpscalerSettings
 
     /// <summary>
     /// Give the CPU arena's free blocks back to the system after a model pass, once the engine has been idle
-    /// for <see cref="CpuArenaIdleTime"/>, or at once when another model starts (the default, for long-lived
+    /// for <see cref="CpuArenaIdleTime"/>, or when another model's pass needs the room (the default, for long-lived
     /// hosts such as the GIMP bridge and Paint.NET, which should not hold hundreds of MB between images).
     /// Off keeps them for good: every model's arena (both of a x8 chain, the face model's) is then held at once.
     /// </summary>

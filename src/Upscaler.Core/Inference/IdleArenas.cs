@@ -3,26 +3,32 @@ namespace Upscaler.Core.Inference;
 /// <summary>
 /// When the CPU sessions give their arenas back: once no pass has run for
 /// <see cref="UpscalerSettings.CpuArenaIdleTime"/>, so the next image of a batch, the alpha pass after the
-/// colour pass, or a host's next render (Paint.NET renders again on every change of a setting) reuse the
-/// arena instead of page-faulting it in again (the first runs after giving it back are 20-40 % slower,
-/// docs/benchmarks.md); a long-lived host still holds nothing for long. When a pass of another model starts
-/// (the x2 pass of a x8 chain, the face model after the general one), the arenas no pass is using are given
-/// back first, so one image never holds two models' arenas; a pass in progress (a host's concurrent
-/// upscale) keeps its own.
+/// colour pass, the face model after the general one, or a host's next render (Paint.NET renders again on
+/// every change of a setting) reuse the arena instead of page-faulting it in again (the first runs after
+/// giving it back are 20-40 % slower, docs/benchmarks.md); a long-lived host still holds nothing for long.
+/// <para>
+/// Several models' arenas are held together only while their estimated sizes (the tile sizer's, for each
+/// model's last pass) add up to at most twice the tile memory budget: the general and face models, or the
+/// x4 and x2 passes of a x8 chain, stay; a big open model's pass (2 GiB windows) has the others given back
+/// first, largest first. A pass in progress (a host's concurrent upscale) always keeps its own.
+/// </para>
 /// </summary>
 internal sealed class IdleArenas : IDisposable
 {
     private readonly TimeSpan _idleTime;
+    private readonly long _heldTogetherBytes;
     private readonly Timer _timer;
-    private readonly List<ModelSession> _held = [];
+    private readonly Dictionary<ModelSession, long> _held = []; // arena estimates of the held sessions
     private readonly Dictionary<ModelSession, int> _passes = []; // passes in progress, per session
     private readonly object _gate = new();
     private bool _disposed;
     private int _givenBack;
 
-    public IdleArenas(TimeSpan idleTime)
+    /// <param name="heldTogetherBytes">The most the held arenas may add up to (estimated), a starting pass's included.</param>
+    public IdleArenas(TimeSpan idleTime, long heldTogetherBytes)
     {
         _idleTime = idleTime;
+        _heldTogetherBytes = heldTogetherBytes;
         _timer = new Timer(_ => GiveAllBack(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -32,31 +38,42 @@ internal sealed class IdleArenas : IDisposable
         get
         {
             lock (_gate)
-                return [.. _held];
+                return [.. _held.Keys];
         }
     }
 
+    /// <summary>How many arenas have been given back so far.</summary>
+    internal int GivenBack => Volatile.Read(ref _givenBack);
+
     /// <summary>
-    /// A pass of <paramref name="session"/> starts: the engine is busy, so the idle timer stops, and the
-    /// arenas of other models that no pass is using (a host's concurrent upscale may be) go back now.
+    /// A pass of <paramref name="session"/> starts, needing about <paramref name="arenaBytes"/>: the engine
+    /// is busy, so the idle timer stops, and other models' arenas that no pass is using go back while all
+    /// of them together would exceed the bound.
     /// </summary>
-    public void PassStarting(ModelSession session)
+    public void PassStarting(ModelSession session, long arenaBytes)
     {
-        List<ModelSession> others;
+        var over = new List<ModelSession>();
         lock (_gate)
         {
             if (_disposed)
                 return;
             _timer.Change(Timeout.Infinite, Timeout.Infinite);
             _passes[session] = _passes.GetValueOrDefault(session) + 1;
-            others = _held.Where(s => s != session && !_passes.ContainsKey(s)).ToList();
-            _held.RemoveAll(others.Contains);
+            // An arena keeps the largest size it has grown to.
+            long own = Math.Max(arenaBytes, _held.GetValueOrDefault(session));
+            _held[session] = own;
+            long total = _held.Values.Sum();
+            foreach (var (other, bytes) in _held.Where(h => h.Key != session && !_passes.ContainsKey(h.Key)).OrderByDescending(h => h.Value).ToList())
+            {
+                if (total <= _heldTogetherBytes)
+                    break;
+                over.Add(other);
+                _held.Remove(other);
+                total -= bytes;
+            }
         }
-        GiveBack(others);
+        GiveBack(over);
     }
-
-    /// <summary>How many arenas have been given back so far.</summary>
-    internal int GivenBack => Volatile.Read(ref _givenBack);
 
     /// <summary>A pass of <paramref name="session"/> ended: its arena is held until no pass has run for the idle time.</summary>
     public void PassEnded(ModelSession session)
@@ -69,8 +86,7 @@ internal sealed class IdleArenas : IDisposable
                 _passes[session] = count - 1;
             else
                 _passes.Remove(session);
-            if (!_held.Contains(session))
-                _held.Add(session);
+            _held.TryAdd(session, 0);
             if (_passes.Count == 0)
                 _timer.Change(_idleTime, Timeout.InfiniteTimeSpan);
         }
@@ -89,8 +105,9 @@ internal sealed class IdleArenas : IDisposable
         List<ModelSession> idle;
         lock (_gate)
         {
-            idle = _held.Where(s => !_passes.ContainsKey(s)).ToList();
-            _held.RemoveAll(idle.Contains);
+            idle = _held.Keys.Where(s => !_passes.ContainsKey(s)).ToList();
+            foreach (var session in idle)
+                _held.Remove(session);
         }
         GiveBack(idle);
     }
@@ -99,13 +116,13 @@ internal sealed class IdleArenas : IDisposable
     {
         foreach (var session in sessions)
         {
-            // A session busy with a run outside any pass (a probe) is held again for the next idle spell.
             if (session.GiveArenaBack())
                 Interlocked.Increment(ref _givenBack);
             else
+                // A session busy with a run outside any pass (a probe) is held again for the next idle spell.
                 lock (_gate)
-                    if (!_disposed && !_held.Contains(session))
-                        _held.Add(session);
+                    if (!_disposed)
+                        _held.TryAdd(session, 0);
         }
     }
 

@@ -115,12 +115,13 @@ internal sealed class ModelSession : IDisposable
 
     /// <summary>
     /// A pass over an image starts; disposing the result ends it. While a pass of this model is in progress
-    /// its CPU arena is never given back, and other models' arenas that no pass is using are given back
-    /// now (<see cref="IdleArenas"/>); after it, the arena is held until the engine is idle.
+    /// its CPU arena is never given back; after it, the arena is held until the engine is idle, or until
+    /// another model's pass needs the room (<see cref="IdleArenas"/>).
     /// </summary>
-    public IDisposable BeginPass()
+    /// <param name="arenaBytes">The memory the pass's windows need, as the tile sizer estimates it.</param>
+    public IDisposable BeginPass(long arenaBytes)
     {
-        _idleArenas?.PassStarting(this);
+        _idleArenas?.PassStarting(this, arenaBytes);
         return new PassInProgress(this);
     }
 

@@ -15,7 +15,9 @@ internal sealed class SessionCache(UpscalerSettings settings, PrecisionPolicy pr
     private readonly Dictionary<(string Id, ComputeDevice Device), StatisticsSession> _statistics = new();
     private readonly Dictionary<(string Id, ComputeDevice Device), IReadOnlyList<DetectorSession>> _detectors = new();
     private readonly object _gate = new();
-    private readonly IdleArenas? _idleArenas = settings.ReleaseCpuArenaAfterPass ? new IdleArenas(settings.CpuArenaIdleTime) : null;
+    private readonly IdleArenas? _idleArenas = settings.ReleaseCpuArenaAfterPass
+        ? new IdleArenas(settings.CpuArenaIdleTime, heldTogetherBytes: 2 * settings.TileMemoryBudgetBytes)
+        : null;
 
     /// <summary>When the CPU sessions give their arenas back; null when they keep them.</summary>
     internal IdleArenas? IdleArenas => _idleArenas;

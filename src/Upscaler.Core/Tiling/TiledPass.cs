@@ -38,13 +38,16 @@ internal abstract class TiledPass
     protected TileGrid Grid { get; }
     protected int Margin => Session.Model.Tiling.Margin;
 
+    /// <summary>Pixels of the window fed to the model for each tile, its context included (at most).</summary>
+    private long WindowPixels => (long)(Grid.WindowWidth + 2 * Margin) * (Grid.WindowHeight + 2 * Margin);
+
     /// <summary>
     /// Runs every tile; <paramref name="tileDone"/> follows along. Throws on cancellation or failure. The
     /// session's CPU arena is kept while the pass runs and given back once the engine is idle.
     /// </summary>
     public void Run(ImagePlanes source, float denoise, IPlaneWriter destination, Action tileDone, CancellationToken cancellationToken)
     {
-        using var pass = Session.BeginPass();
+        using var pass = Session.BeginPass(TileSizer.BytesPerPixel(Session.Model) * WindowPixels);
         RunTiles(source, denoise, destination, tileDone, cancellationToken);
     }
 
