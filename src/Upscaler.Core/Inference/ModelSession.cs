@@ -140,7 +140,10 @@ internal sealed class ModelSession : IDisposable
 
     /// <summary>
     /// Gives the CPU arena's free blocks back to the system, through a tiny run that ends by shrinking the
-    /// arena (ONNX Runtime shrinks only at the end of a run). False when a run is in progress.
+    /// arena (ONNX Runtime shrinks only at the end of a run). False when a run is in progress, or when the
+    /// tiny run fails (out of memory, say): it runs on the idle timer's thread, where a throw would end the
+    /// process, and the arena is then simply kept, as <see cref="UpscalerSettings.ReleaseCpuArenaAfterPass"/>
+    /// off keeps it.
     /// </summary>
     public bool GiveArenaBack()
     {
@@ -152,6 +155,10 @@ internal sealed class ModelSession : IDisposable
                 return false;
             Probe(shrinkArena: true);
             return true;
+        }
+        catch (UpscalerException)
+        {
+            return false;
         }
         finally
         {
