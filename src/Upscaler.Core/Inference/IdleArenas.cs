@@ -52,7 +52,7 @@ internal sealed class IdleArenas : IDisposable
     /// </summary>
     public void PassStarting(ModelSession session, long arenaBytes)
     {
-        var over = new List<ModelSession>();
+        var over = new List<KeyValuePair<ModelSession, long>>();
         lock (_gate)
         {
             if (_disposed)
@@ -63,13 +63,13 @@ internal sealed class IdleArenas : IDisposable
             long own = Math.Max(arenaBytes, _held.GetValueOrDefault(session));
             _held[session] = own;
             long total = _held.Values.Sum();
-            foreach (var (other, bytes) in _held.Where(h => h.Key != session && !_passes.ContainsKey(h.Key)).OrderByDescending(h => h.Value).ToList())
+            foreach (var other in _held.Where(h => h.Key != session && !_passes.ContainsKey(h.Key)).OrderByDescending(h => h.Value).ToList())
             {
                 if (total <= _heldTogetherBytes)
                     break;
                 over.Add(other);
-                _held.Remove(other);
-                total -= bytes;
+                _held.Remove(other.Key);
+                total -= other.Value;
             }
         }
         GiveBack(over);
@@ -102,27 +102,28 @@ internal sealed class IdleArenas : IDisposable
     /// <summary>Gives every held arena that no pass is using back now, as the idle timer does.</summary>
     public void GiveAllBack()
     {
-        List<ModelSession> idle;
+        List<KeyValuePair<ModelSession, long>> idle;
         lock (_gate)
         {
-            idle = _held.Keys.Where(s => !_passes.ContainsKey(s)).ToList();
-            foreach (var session in idle)
+            idle = _held.Where(h => !_passes.ContainsKey(h.Key)).ToList();
+            foreach (var (session, _) in idle)
                 _held.Remove(session);
         }
         GiveBack(idle);
     }
 
-    private void GiveBack(List<ModelSession> sessions)
+    private void GiveBack(List<KeyValuePair<ModelSession, long>> sessions)
     {
-        foreach (var session in sessions)
+        foreach (var (session, bytes) in sessions)
         {
             if (session.GiveArenaBack())
                 Interlocked.Increment(ref _givenBack);
             else
-                // A session busy with a run outside any pass (a probe) is held again for the next idle spell.
+                // Busy with a run outside any pass, or its tiny run failed: still held, at its estimate, until
+                // the next idle spell.
                 lock (_gate)
                     if (!_disposed)
-                        _held.TryAdd(session, 0);
+                        _held.TryAdd(session, bytes);
         }
     }
 
