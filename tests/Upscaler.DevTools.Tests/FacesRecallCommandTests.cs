@@ -75,6 +75,8 @@ public class FacesRecallCommandTests
     [Test]
     public async Task A_missing_canvas_is_a_one_line_error()
     {
+        // The set is checked first: without its photos this would be the missing-photos error instead.
+        EnsurePhotos();
         var (code, output, error) = await Recall("--set", FaceSet, "--canvas", "/nonexistent/background.jpg");
 
         Assert.That(code, Is.EqualTo(1));
