@@ -259,8 +259,8 @@ def write_aligned_faces(out):
         json.dump(cache, f)
     os.replace(DETECTIONS + ".tmp", DETECTIONS)
     layout.save_aligned(out, train, val)
-    count = lambda es: {f"x{s}": sum(e["scale"] == s for e in es) for s in layout.FACE_SCALES}
-    rotated = sum(e["t"][1] != 0 for e in train)
+    count = lambda es: {f"x{s}": int(sum(e["scale"] == s for e in es)) for s in layout.FACE_SCALES}
+    rotated = int(sum(e["t"][1] != 0 for e in train))     # numpy bools: json writes Python ints only
     rec = {"train": len(os.listdir(os.path.join(out, "faces", "train"))), "val": len(os.listdir(os.path.join(out, "val", "faces"))),
            "train_bytes": train_bytes, "val_bytes": val_bytes, "sizes": {k: list(v) for k, v in face_crops.SHRINK.items()},
            "aligned": {"train": count(train), "val": count(val), "train_rotated": rotated},
