@@ -59,6 +59,7 @@ JOBS = [
 
 FACE_GENERAL_SHARE = 0.15     # photo patches in each face batch (keeps non-face behaviour)
 FACE_TARGET_DB = 0.8          # issue #17: a face model's PSNR-Y gain over general-x{s} on held-out aligned crops
+DATA_REUSE = 4                # each degraded batch serves this many rounds, turned (banks.Reused)
 TEXT_BANK = 6000              # rendered text/UI/icon scenes (bundle.TEXT_VAL_SIZE px)
 RESUME_LR_FACTOR = 0.5        # a resumed job restarts its cosine from half its peak LR
 START_AFTER_RESUMED_SOURCE = 0.1   # a late job whose init_from job was resumed starts this early

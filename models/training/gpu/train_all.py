@@ -65,6 +65,8 @@ def parse_args():
     p.add_argument("--log-s", type=float, default=30)
     p.add_argument("--batch", type=int, default=None,
                    help="override every job's batch size (a CPU check of the real plan, e.g. --batch 1)")
+    p.add_argument("--reuse", type=int, default=plan.DATA_REUSE,
+                   help="serve each degraded batch this many times, turned (banks.Reused; 1 = never)")
     p.add_argument("--seed", type=int, default=1)
     return p.parse_args()
 
@@ -363,7 +365,7 @@ def main():
     budget = min(a.minutes * 60, a.deadline_s - elapsed - a.reserve_s)
     if budget < 10:
         sys.exit(f"train_all: only {budget:.0f} s left for training after {elapsed:.0f} s of start-up")
-    log(f"start-up took {elapsed:.0f} s; training for {budget / 60:.2f} min")
+    log(f"start-up took {elapsed:.0f} s; training for {budget / 60:.2f} min, each degraded batch served {a.reuse}x")
 
     def run_record():
         return {"date": time.strftime("%Y-%m-%d"), "device": (torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"),
@@ -393,7 +395,7 @@ def main():
                     f.write(blob)
         failed = {j.spec.id: j.failed for j in jobs if getattr(j, "failed", None)}
         summary = {"smoke": a.smoke, "final": final, "failed": failed, "minutes_planned": a.minutes, "train_s": round(budget, 1),
-                   "teacher": teacher_note, "bundle": bundle_info(b),
+                   "reuse": a.reuse, "teacher": teacher_note, "bundle": bundle_info(b),
                    "device": run_record(), "jobs": table or {}, "files": files}
         write_json(os.path.join(a.out, "summary.json"), summary)
         log(f"snapshot ({'final' if final else 'periodic'}): {', '.join(files)} in {time.time() - t:.1f}s")
@@ -405,6 +407,7 @@ def main():
             j.activate(0.0)
     last_log = last_snap = time.time()
     marks = {j.spec.id: (0, 0.0) for j in jobs}
+    reused = {}
     rounds = 0
     while True:
         now = time.time() - t_train
@@ -428,7 +431,9 @@ def main():
                 for r in range(j.spec.weight):
                     key = (j.spec.domain, r)
                     if key not in batches:
-                        batches[key] = sources[j.spec.domain].next(rng)
+                        if key not in reused:     # one per key: a job's r-th steps never see one batch twice in a round
+                            reused[key] = banks.Reused(sources[j.spec.domain], a.reuse)
+                        batches[key] = reused[key].next(rng)
                     j.step(batches[key], frac)
             except Exception as e:      # one broken job must not cost the others their run
                 j.active, j.failed = False, f"{type(e).__name__}: {e}"

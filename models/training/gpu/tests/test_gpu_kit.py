@@ -35,6 +35,7 @@ MODELS = os.path.dirname(TRAINING)
 ROOT = os.path.dirname(MODELS)
 for p in (KIT, TRAINING, os.path.join(MODELS, "eval")):
     sys.path.insert(0, p)
+import banks                    # noqa: E402
 import compact_onnx             # noqa: E402
 import datasets                 # noqa: E402
 import degrade                  # noqa: E402
@@ -238,7 +239,6 @@ class AlignedFacesTest(unittest.TestCase):
                 self.assertEqual(vars(again), vars(t), name)
 
     def test_device_cut_equals_the_engines_crop(self):
-        import banks
         import face_crops
         import plan
         dev = torch.device("cpu")
@@ -268,7 +268,6 @@ class AlignedFacesTest(unittest.TestCase):
         both come from inside the image (past the edge both repeat their edge pixels, as the engine's
         crop does): exactly for upright faces and the photo patches, up to the bilinear resampling for
         turned faces; one LR pixel of misalignment costs far more."""
-        import banks
         dev = torch.device("cpu")
         rng = np.random.default_rng(1)
         m = 3                                 # imresize's support reaches 2 LR px past a patch edge
@@ -327,6 +326,48 @@ class DegradeTest(unittest.TestCase):
         self.assertTrue((d == 0).all())
         ref = np.stack([imresize(h, 0.25) for h in (hr * 255).round().byte().permute(0, 2, 3, 1).numpy()])
         np.testing.assert_array_equal((lr * 255).round().byte().permute(0, 2, 3, 1).numpy(), ref)
+
+
+class ReusedTest(unittest.TestCase):
+    """banks.Reused: each batch served `times` times in distinct orientations of its source's own,
+    and a turned clean pair is still the MATLAB-bicubic pair of its turned HR."""
+
+    def source(self, dihedral):
+        bank = banks.DeviceBank(np.stack([sample(96, 96), sample(128, 128)[:96, :96]]), torch.device("cpu"))
+        return banks.PairSource(bank, degrade.PhotoDegrader(4, torch.device("cpu"), clean_share=1.0), 4, 16, 3,
+                                dihedral=dihedral)
+
+    def test_batches_come_back_turned(self):
+        rng = np.random.default_rng(5)
+        for dihedral, times, served in ((True, 4, 4), (False, 4, 2), (True, 1, 1)):
+            r = banks.Reused(self.source(dihedral), times)
+            self.assertEqual(r.times, served)
+            firsts = []
+            for _ in range(3):
+                batch = [r.next(rng) for _ in range(served)]
+                lr0, d0, hr0 = batch[0]
+                firsts.append(hr0)
+                seen = []
+                for lr, d, hr in batch:
+                    torch.testing.assert_close(d, d0)
+                    k = [k for k in range(r.turns) if torch.equal(banks.turn(hr0, k), hr)]
+                    self.assertEqual(len(k), 1, "a served batch is one turn of the first")
+                    torch.testing.assert_close(banks.turn(lr0, k[0]), lr)
+                    seen.append(k[0])
+                    ref = np.stack([imresize(h, 0.25) for h in (hr * 255).round().byte().permute(0, 2, 3, 1).numpy()])
+                    np.testing.assert_array_equal((lr * 255).round().byte().permute(0, 2, 3, 1).numpy(), ref)
+                self.assertEqual(seen[0], 0)
+                self.assertEqual(len(set(seen)), served, "every serving in another orientation")
+            self.assertFalse(torch.equal(firsts[0], firsts[1]), "a fresh batch after `times` servings")
+
+    def test_sharp_batches_turn_both_parts_alike(self):
+        src = banks.SharpSource(self.source(True), self.source(False))
+        self.assertEqual(src.turns, 2)
+        r = banks.Reused(src, 4)
+        rng = np.random.default_rng(6)
+        a, b = r.next(rng), r.next(rng)
+        for part in ("photo", "text"):
+            torch.testing.assert_close(banks.turn(a[part][2], 1), b[part][2])
 
 
 class ResumeTest(unittest.TestCase):
