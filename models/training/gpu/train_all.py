@@ -208,7 +208,8 @@ def resume(job, folder):
     path = os.path.join(folder, f"{job.spec.id}.pt")
     if os.path.exists(path):
         meta, ema = jobs_mod.read_checkpoint(path)
-        job.load_weights(ema, f"resumed from {os.path.relpath(path, MODELS)}", plan.RESUME_LR_FACTOR)
+        where = os.path.relpath(path, MODELS) if os.path.abspath(path).startswith(MODELS + os.sep) else path
+        job.load_weights(ema, f"resumed from {where}", plan.RESUME_LR_FACTOR)
         job.history = list(meta.get("history", []))
         return True
     source = grow_source(job.spec)
@@ -377,7 +378,8 @@ def main():
         for j in jobs:
             if j.t_start is None or j.steps == 0:
                 continue
-            window = time.time() - t_train - j.t_start
+            # the final snapshot comes after validation: count training time only
+            window = (t_train + train_s if final else time.time()) - t_train - j.t_start
             rec = {**run_record(), "minutes": round(window / 60, 2), "steps": j.steps, "samples": j.samples,
                    "init": j.init_note, "smoke": a.smoke}
             buf = io.BytesIO()
