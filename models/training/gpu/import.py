@@ -348,6 +348,17 @@ def update_card(models_dir, mid, block):
         f.write(text)
 
 
+def describe(kind, s, net, tier, models_dir):
+    """The manifest's one-line description (`upscaler models`, the GIMP and Paint.NET menus): what the
+    model is for, and for the quality tier how much more work it is than the default model."""
+    text = DESCRIPTIONS[kind].format(s=s, f=net.features, b=net.blocks)
+    base = shipped(models_dir).get(f"general-x{s}")
+    if tier == "quality" and base and base.get("flopsPerPixel"):
+        head, tail = text.split(":", 1)
+        text = f"{head}, quality tier (~{net.flops_per_lr_pixel() / base['flopsPerPixel']:.0f}x the work of general-x{s}):{tail}"
+    return text
+
+
 def ship(models_dir, mid, job, onnx_path, res, summary, ev):
     kind, s = job["kind"], job["scale"]
     folder = os.path.join(models_dir, KIND_DIR[kind])
@@ -374,7 +385,7 @@ def ship(models_dir, mid, job, onnx_path, res, summary, ev):
         "architecture": f"CompactSR {net.features}x{net.blocks}", "params": net.params(),
         "flopsPerPixel": net.flops_per_lr_pixel(), "licence": LICENCE,
         "source": f"GPU kit run ({summary['device'].get('device')}, {summary['device'].get('date')})",
-        "description": DESCRIPTIONS[kind].format(s=s, f=net.features, b=net.blocks)})
+        "description": describe(kind, s, net, job.get("tier"), models_dir)})
     export.update_manifest(entry, models_dir)
     os.makedirs(os.path.join(models_dir, "eval", "results"), exist_ok=True)
     with open(os.path.join(models_dir, "eval", "results", f"{mid}.json"), "w") as f:
