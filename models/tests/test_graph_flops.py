@@ -3,6 +3,7 @@ models and their copies against their manifest entries, the test models, and han
 for every rule (strides, depth-to-space, transposed and grouped convs, resize, constants)."""
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -36,13 +37,17 @@ def graph(nodes, initializers, inputs=("image",)):
 
 class ShippedModels(unittest.TestCase):
     def test_every_file_of_every_entry_counts_the_manifests_figure(self):
-        # CompactSR (model.py): conv 4->F, `blocks` convs F->F, conv F->3s^2, all 3x3 at LR; F = 48, blocks = 10.
+        # CompactSR (model.py): conv 4->F, `blocks` convs F->F, conv F->3s^2, all 3x3 at LR; F x blocks is
+        # 48 x 10 for the CPU-trained models, the entry's "architecture" for the GPU kit's (e.g. 64x24).
         with open(os.path.join(MODELS, "manifest.json")) as f:
             entries = json.load(f)["models"]
         self.assertGreaterEqual(len(entries), 6)
         for entry in entries:
             s = entry["scale"]
-            expected = 2 * 9 * (4 * 48 + 10 * 48 * 48 + 48 * 3 * s * s)
+            arch = re.fullmatch(r"CompactSR (\d+)x(\d+)", entry.get("architecture", "CompactSR 48x10"))
+            self.assertIsNotNone(arch, entry["id"])
+            f, blocks = int(arch.group(1)), int(arch.group(2))
+            expected = 2 * 9 * (4 * f + blocks * f * f + f * 3 * s * s)
             self.assertEqual(entry["flopsPerPixel"], expected, entry["id"])
             files = [entry["file"]] + [entry[k]["file"] for k in ("fp16", "int8", "int8Avx2") if k in entry]
             for file in files:

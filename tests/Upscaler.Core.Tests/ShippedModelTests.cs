@@ -35,7 +35,7 @@ public class ShippedModelTests
     {
         var model = Model(id);
         var input = TestImages.Pattern(70, 50, seed: 3);
-        var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0.4 };
+        var options = new UpscaleOptions { Scale = model.Scale, ModelId = model.Id, Denoise = 0.4 };
         var whole = await Engine.Value.UpscaleAsync(input, options with { TileSize = 0 });
         var tiled = await Engine.Value.UpscaleAsync(input, options with { TileSize = 24 });
         Assert.That(TestImages.MaxDifference(whole, tiled), Is.LessThanOrEqualTo(1.0 / 255));
@@ -49,7 +49,7 @@ public class ShippedModelTests
         var model = Model(id);
         var input = TestImages.Pattern(30, 22, seed: 7);
         const float denoise = 0.3f;
-        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = denoise });
+        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, ModelId = model.Id, Denoise = denoise });
 
         int m = model.ReceptiveField, s = model.Scale, paddedW = input.Width + 2 * m, paddedH = input.Height + 2 * m;
         var padded = new float[3 * paddedW * paddedH];
@@ -89,7 +89,7 @@ public class ShippedModelTests
         var quantized = Engines.Create(Engines.ShippedModels, s => s.UseInt8OnCpu = true);
         foreach (var model in int8)
         {
-            var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0.3 };
+            var options = new UpscaleOptions { Scale = model.Scale, ModelId = model.Id, Denoise = 0.3 };
             var a = await float32.UpscaleAsync(input, options);
             var b = await quantized.UpscaleAsync(input, options);
             double mean = 0;
@@ -107,7 +107,7 @@ public class ShippedModelTests
     {
         var model = Model(id);
         var input = TestImages.Pattern(48, 40, seed: 5);
-        var options = new UpscaleOptions { Scale = model.Scale, Model = model.Kind, TileSize = 32 };
+        var options = new UpscaleOptions { Scale = model.Scale, ModelId = model.Id, TileSize = 32 };
         var one = await Engines.Create(Engines.ShippedModels, s => s.CpuThreads = 1).UpscaleAsync(input, options);
         var two = await Engines.Create(Engines.ShippedModels, s => s.CpuThreads = 2).UpscaleAsync(input, options);
         Assert.That(TestImages.MaxDifference(one, two), Is.LessThanOrEqualTo(1.0 / 255));
@@ -121,7 +121,7 @@ public class ShippedModelTests
         for (int i = 0; i < input.Data.Length; i += 3)
             (input.Data[i], input.Data[i + 1], input.Data[i + 2]) = ((byte)170, (byte)110, (byte)60);
 
-        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, Model = model.Kind, Denoise = 0 });
+        var output = await Engine.Value.UpscaleAsync(input, new UpscaleOptions { Scale = model.Scale, ModelId = model.Id, Denoise = 0 });
         for (int c = 0; c < 3; c++)
         {
             double mean = 0;
