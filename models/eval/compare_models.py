@@ -35,7 +35,7 @@ import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -45,6 +45,7 @@ from imresize import imresize                                   # noqa: E402
 from metrics import psnr_y, to_uint8                             # noqa: E402
 from evaluate import load_bench                                  # noqa: E402
 from evaluate_text import FONTS, SENTENCES, levenshtein, render_line, tesseract  # noqa: E402
+from strips import COFFEE_CROP, strip                             # noqa: E402
 import data                                                      # noqa: E402
 import faces                                                     # noqa: E402
 
@@ -53,7 +54,6 @@ CLI = os.path.join(ROOT, "src", "Upscaler.Cli", "bin", "Release", "net10.0", "up
 ASTRONAUT = os.path.join(HERE, "work", "skdeb", "ex", "usr", "lib", "python3", "dist-packages", "skimage", "data", "astronaut.png")
 OCR_SIZES = (20, 24, 28)
 OCR_GAP = 16
-LABEL_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 # ------------------------------------------------------------------------------ catalog
@@ -227,30 +227,6 @@ def label(model_id):
     return model_id.replace("realesr-animevideov3", "animevideov3")
 
 
-def strip(panels, path, label_width=None, columns=None):
-    """Labelled panels in a grid (or one column with labels at the left for wide text panels)."""
-    font = ImageFont.truetype(LABEL_FONT, 11)
-    tiles = []
-    for label, img in panels:
-        h, w = img.shape[:2]
-        if label_width:
-            canvas = Image.new("RGB", (label_width + w + 4, h + 4), (255, 255, 255))
-            canvas.paste(Image.fromarray(img), (label_width + 2, 2))
-            ImageDraw.Draw(canvas).text((4, h // 2 - 6), label, font=font, fill=(0, 0, 0))
-        else:
-            canvas = Image.new("RGB", (w + 4, h + 18), (255, 255, 255))
-            canvas.paste(Image.fromarray(img), (2, 16))
-            ImageDraw.Draw(canvas).text((3, 1), label, font=font, fill=(0, 0, 0))
-        tiles.append(np.asarray(canvas))
-    columns = columns or 1
-    rows = [tiles[i:i + columns] for i in range(0, len(tiles), columns)]
-    width = max(sum(t.shape[1] for t in r) for r in rows)
-    grid = [np.pad(np.concatenate(r, 1), ((0, 0), (0, width - sum(t.shape[1] for t in r)), (0, 0)), constant_values=255)
-            for r in rows]
-    Image.fromarray(np.concatenate(grid, 0)).quantize(128, dither=Image.NONE).save(path, optimize=True)
-    print(f"wrote {os.path.relpath(path, ROOT)} ({os.path.getsize(path) // 1024} KB)", flush=True)
-
-
 # ----------------------------------------------------------------------------- markdown
 PURPOSE = {"general": "faithful: photos", "face": "faithful: portraits", "text": "faithful: text, UI",
            "sharp": "sharp & detailed", "anime": "anime & art"}
@@ -391,7 +367,7 @@ def main():
 
     if "strips" in parts and not a.models and not a.user_models:
         listed = [m["id"] for m in catalog(models_dir, None)]
-        crops = {"coffee.png": (slice(68, 196), slice(140, 268)), "astronaut.png": (slice(36, 164), slice(160, 288))}
+        crops = {"coffee.png": COFFEE_CROP, "astronaut.png": (slice(36, 164), slice(160, 288))}
         for fname, (ys, xs) in crops.items():
             if fname not in sets["strips-x4"]["files"]:
                 continue

@@ -59,6 +59,7 @@ import face_crops                # noqa: E402
 import jobs as jobs_mod          # noqa: E402
 import model as model_mod        # noqa: E402
 import plan                      # noqa: E402
+import strips                    # noqa: E402
 from imresize import imresize    # noqa: E402
 from metrics import rgb_to_y, to_uint8   # noqa: E402
 
@@ -303,7 +304,7 @@ def int8_copy(f32, out, scale, ev):
     return loss, f"int8 loses {loss} dB"
 
 
-def card_block(mid, job, res, int8_note, summary):
+def card_block(mid, job, res, int8_note, summary, picture=None):
     """The model card section of one imported model (models/README.md, between markers)."""
     s = job["scale"]
     hist = job.get("history") or []
@@ -326,6 +327,9 @@ def card_block(mid, job, res, int8_note, summary):
                 lines.append(f"| {b} x{s} PSNR-Y next to anchors | this {res['bench'][b]}; "
                              + ", ".join(f"{n} {v}" for n, v in anchors.items()) + " |")
     lines.append(f"| int8 copy | {int8_note} |")
+    if picture:
+        lines += ["", f"{picture[1]}, at 100 %, on the sample photo (`samples/coffee.png`, MATLAB-bicubic input):", "",
+                  f"![{mid} on the coffee sample](cards/{picture[0]})"]
     lines += ["", f"<!-- /gpu-kit:{mid} -->"]
     return "\n".join(lines)
 
@@ -359,7 +363,24 @@ def describe(kind, s, net, tier, models_dir):
     return text
 
 
-def ship(models_dir, mid, job, onnx_path, res, summary, ev):
+def card_strip(models_dir, mid, s, runner, baseline):
+    """models/cards/<mid>-coffee.png: HR | bicubic | the model it was measured against | the new one,
+    at 100 % on the sample photo's crop that every card uses (face and text models have their own
+    strips). Returns (file name, the caption's panel list)."""
+    hr = np.asarray(Image.open(strips.COFFEE).convert("RGB"))
+    hr = hr[:hr.shape[0] // s * s, :hr.shape[1] // s * s]
+    lr = imresize(hr, 1 / s)
+    base_id, base_run = baseline
+    crop = lambda img: img[strips.COFFEE_CROP]
+    panels = [("HR", crop(hr)), ("bicubic", crop(imresize(lr, s))),
+              (base_id.split(":", 1)[-1], crop(base_run(lr, 0.0))), (mid, crop(runner(lr, 0.0)))]
+    os.makedirs(os.path.join(models_dir, "cards"), exist_ok=True)
+    name = f"{mid}-coffee.png"
+    strips.strip(panels, os.path.join(models_dir, "cards", name), columns=len(panels))
+    return name, " | ".join(label for label, _ in panels)
+
+
+def ship(models_dir, mid, job, onnx_path, res, summary, ev, baseline):
     kind, s = job["kind"], job["scale"]
     folder = os.path.join(models_dir, KIND_DIR[kind])
     os.makedirs(folder, exist_ok=True)
@@ -391,7 +412,8 @@ def ship(models_dir, mid, job, onnx_path, res, summary, ev):
     with open(os.path.join(models_dir, "eval", "results", f"{mid}.json"), "w") as f:
         json.dump({"id": mid, "source": "training/gpu/import.py", "results": res, "int8": note}, f, indent=2)
         f.write("\n")
-    update_card(models_dir, mid, card_block(mid, job, res, note, summary))
+    picture = card_strip(models_dir, mid, s, NetRunner(net), baseline) if kind in ("general", "sharp") else None
+    update_card(models_dir, mid, card_block(mid, job, res, note, summary, picture))
     return note
 
 
@@ -472,7 +494,8 @@ def main():
         entry = {"beats_shipped": ok, "compared_with": base_id if kind != "sharp" else f"gates + {general}",
                  "why": why, "results": res, "seconds": round(time.time() - t, 1)}
         if ok and not a.dry_run:
-            entry["int8"] = ship(a.models_dir, mid, job, path, res, summary, ev)
+            baseline = runner_of(general if kind == "sharp" else base_id)
+            entry["int8"] = ship(a.models_dir, mid, job, path, res, summary, ev, baseline)
             entry["written"] = True
         report["models"][mid] = entry
         print(f"{mid:15} {'BEATS' if ok else 'keeps shipped':14} {why}", flush=True)

@@ -608,7 +608,11 @@ class SmokeRunTest(unittest.TestCase):
         self.assertIn("CompactSR", new["architecture"])
         fixture = read_json(os.path.join(copy, "reference", "general-x2.json"))
         self.assertEqual(fixture["outputShape"][2], 2 * fixture["inputShape"][2])
-        self.assertIn(b"<!-- gpu-kit:general-x2 -->", read_bytes(os.path.join(copy, "README.md")))
+        card = read_bytes(os.path.join(copy, "README.md"))
+        self.assertIn(b"<!-- gpu-kit:general-x2 -->", card)
+        self.assertIn(b"](cards/general-x2-coffee.png)", card)
+        with Image.open(os.path.join(copy, "cards", "general-x2-coffee.png")) as im:     # HR | bicubic | old | new
+            self.assertEqual(im.size, (4 * (128 + 4), 128 + 18))
         if os.path.exists(CLI):
             dst = os.path.join(self.tmp, "after-import.png")
             Image.fromarray(sample(40, 48)).save(os.path.join(self.tmp, "in2.png"))
