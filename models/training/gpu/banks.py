@@ -105,11 +105,12 @@ class Reused:
     Degrading a batch (sampling, blur, resize, noise, JPEG: thousands of small ops the host issues
     one by one) took 18.8 ms on the H200 against 8.0 ms for a fast training step at batch 128
     (runs/2026-11-28-h200/diagnose.log), so data was about half of every round. A batch turned
-    is a new sample for a network that is not rotation-invariant, and still a valid pair: the
-    degradations' random kernels are as likely turned, and MATLAB's bicubic and the 8-pixel JPEG
-    grid of the multiple-of-8 patches commute with the turns. The turns are the source's own
-    (`source.turns`: all eight for photos, the mirror only for upright text and faces), so reuse
-    never makes a sample the source would not."""
+    is a new sample for a network that is not rotation-invariant. A clean pair stays exactly a
+    clean pair (MATLAB's bicubic commutes with the turns; tested); a degraded one is a plausible
+    pair rather than one the degrader would make (its blur kernels are as likely turned, but JPEG's
+    tables and its block grid at the intermediate sizes are not symmetric). The turns are the
+    source's own (`source.turns`: all eight for photos, the mirror only for upright text and faces),
+    so photo batches serve up to `times` rounds and text, face and sharp batches at most two."""
 
     def __init__(self, source, times):
         self.source = source

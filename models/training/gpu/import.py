@@ -373,7 +373,8 @@ def card_strip(models_dir, mid, s, runner, baseline):
     base_id, base_run = baseline
     crop = lambda img: img[strips.COFFEE_CROP]
     panels = [("HR", crop(hr)), ("bicubic", crop(imresize(lr, s))),
-              (base_id.split(":", 1)[-1], crop(base_run(lr, 0.0))), (mid, crop(runner(lr, 0.0)))]
+              (base_id.split(":", 1)[-1] + (" (old)" if base_id.endswith(":" + mid) else ""), crop(base_run(lr, 0.0))),
+              (mid, crop(runner(lr, 0.0)))]
     os.makedirs(os.path.join(models_dir, "cards"), exist_ok=True)
     name = f"{mid}-coffee.png"
     strips.strip(panels, os.path.join(models_dir, "cards", name), columns=len(panels))
@@ -496,6 +497,7 @@ def main():
         if ok and not a.dry_run:
             baseline = runner_of(general if kind == "sharp" else base_id)
             entry["int8"] = ship(a.models_dir, mid, job, path, res, summary, ev, baseline)
+            ships = shipped(a.models_dir)     # a later job of this run compares with what is shipped now
             entry["written"] = True
         report["models"][mid] = entry
         print(f"{mid:15} {'BEATS' if ok else 'keeps shipped':14} {why}", flush=True)

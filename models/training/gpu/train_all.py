@@ -366,7 +366,8 @@ def main():
     budget = min(a.minutes * 60, a.deadline_s - elapsed - a.reserve_s)
     if budget < 10:
         sys.exit(f"train_all: only {budget:.0f} s left for training after {elapsed:.0f} s of start-up")
-    log(f"start-up took {elapsed:.0f} s; training for {budget / 60:.2f} min, each degraded batch served {a.reuse}x")
+    served = ", ".join(f"{d[0]}-x{d[1]} {banks.Reused(src, a.reuse).times}x" for d, src in sources.items())
+    log(f"start-up took {elapsed:.0f} s; training for {budget / 60:.2f} min; each degraded batch served ({served})")
 
     def run_record():
         return {"date": time.strftime("%Y-%m-%d"), "device": (torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"),
