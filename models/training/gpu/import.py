@@ -481,21 +481,22 @@ def main():
         s, kind = job["scale"], job["kind"]
         general = f"general-x{s}"
         base_id = mid if mid in ships else general
+        # what the new model is measured against, and drawn beside on its card (the sharp model: the fidelity one)
+        baseline = runner_of(general if kind == "sharp" else base_id)
         t = time.time()
         if kind == "general":
-            ok, why, res = decide_general(ev, new, runner_of(base_id), s)
+            ok, why, res = decide_general(ev, new, baseline, s)
         elif kind == "face":
-            ok, why, res = decide_face(ev, new, runner_of(base_id), s, runner_of(general))
+            ok, why, res = decide_face(ev, new, baseline, s, runner_of(general))
         elif kind == "text":
-            ok, why, res = decide_text(ev, new, runner_of(base_id), s)
+            ok, why, res = decide_text(ev, new, baseline, s)
         else:
-            ok, why, res = decide_sharp(ev, new, runner_of(general), s)
+            ok, why, res = decide_sharp(ev, new, baseline, s)
         if ok and kind not in kinds:
             ok, why = False, why + f"; the engine does not read kind '{kind}' yet ({sorted(kinds)}): not written"
         entry = {"beats_shipped": ok, "compared_with": base_id if kind != "sharp" else f"gates + {general}",
                  "why": why, "results": res, "seconds": round(time.time() - t, 1)}
         if ok and not a.dry_run:
-            baseline = runner_of(general if kind == "sharp" else base_id)
             entry["int8"] = ship(a.models_dir, mid, job, path, res, summary, ev, baseline)
             ships = shipped(a.models_dir)     # a later job of this run compares with what is shipped now
             entry["written"] = True
