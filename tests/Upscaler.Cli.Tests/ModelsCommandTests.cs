@@ -110,6 +110,56 @@ public class ModelsCommandTests : ScratchFolderTests
     }
 
     [Test]
+    public async Task With_int8_a_copy_calibrated_on_the_given_photos_is_registered_run_and_removed_with_the_model()
+    {
+        string onnx = Path.Combine(Cli.ShippedModels, "general", "general-x4.onnx");
+        string photo = Path.Combine(Cli.ShippedModels, "..", "samples", "coffee.png");
+        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4", "--kind", "general", "--int8", "--calibrate", photo);
+        Assert.That(add.ExitCode, Is.Zero, add.ToString());
+        Assert.That(add.Output, Does.Match(@"(?m)^int8 copy: PSNR-Y [+-]\d\.\d{3} dB against float32's on 1 check photos \(downscaled x4, upscaled again\), agreement with float32 \d\d\.\d dB \(10 of 12 convolutions int8"));
+
+        string int8 = Path.Combine(UserFolder, "mine-x4.int8.onnx");
+        Assert.That(File.Exists(int8), Is.True);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(UserFolder, "manifest.json")))!["models"]![0]!;
+        Assert.That((string?)manifest["int8"]!["file"], Is.EqualTo("mine-x4.int8.onnx"));
+        Assert.That((string?)manifest["int8"]!["sha256"], Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(int8)))));
+
+        // The engine runs the copy where the CPU has int8 dot products (float32 elsewhere): the result is the
+        // float model's, registered again without a copy, within the copy's accuracy.
+        var plain = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4-float", "--kind", "general");
+        Assert.That(plain.ExitCode, Is.Zero, plain.ToString());
+        string input = Dir.Png("in.png", 40, 30), withInt8 = Dir.File("int8.png"), withFloat = Dir.File("float.png");
+        foreach (var (id, output) in new[] { ("mine-x4", withInt8), ("mine-x4-float", withFloat) })
+        {
+            var run = await Cli.RunAsync(Cli.TestModels, input, "-o", output, "--model", id, "--denoise", "0", "--faces", "off");
+            Assert.That(run.ExitCode, Is.Zero, run.ToString());
+        }
+        using (var a = Image.NewFromFile(withInt8))
+        using (var b = Image.NewFromFile(withFloat))
+            Assert.That((a - b).Abs().Avg(), Is.LessThan(2.0));
+        Assert.That((await Cli.RunAsync(Cli.TestModels, "models", "remove", "mine-x4-float")).ExitCode, Is.Zero);
+
+        var remove = await Cli.RunAsync(Cli.TestModels, "models", "remove", "mine-x4");
+        Assert.That(remove.ExitCode, Is.Zero, remove.ToString());
+        Assert.That(Directory.GetFiles(UserFolder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "manifest.json" }));
+    }
+
+    [Test]
+    public async Task Int8_without_photos_to_calibrate_on_or_with_unreadable_ones_is_refused_with_nothing_registered()
+    {
+        string onnx = Path.Combine(Cli.TestModels, "test-x4.onnx");
+        string notAnImage = Dir.File("notes.png");
+        File.WriteAllText(notAnImage, "not a picture");
+        foreach (var extra in new[] { new[] { "--int8" }, new[] { "--calibrate", Dir.Png("in.png", 64, 64) }, new[] { "--int8", "--calibrate", notAnImage }, new[] { "--int8", "--calibrate", Dir.Png("tiny.png", 20, 20) } })
+        {
+            var add = await Cli.RunAsync(Cli.TestModels, ["models", "add", onnx, "--id", "mine", .. extra]);
+            Assert.That(add.ExitCode, Is.EqualTo(1), add.ToString());
+            Assert.That(add.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1), add.ToString());
+            Assert.That(Directory.Exists(UserFolder) ? Directory.GetFiles(UserFolder).Where(f => f.EndsWith(".onnx")) : [], Is.Empty, string.Join(" ", extra));
+        }
+    }
+
+    [Test]
     public async Task Files_that_are_not_models_or_are_cut_short_are_refused_with_nothing_registered()
     {
         var (param, bin) = NcnnNearestX2();

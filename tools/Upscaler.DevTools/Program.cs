@@ -5,7 +5,7 @@ using Upscaler.DevTools.Commands;
 // Developer commands: each is one class in Commands/; this file only picks one by name.
 Log.SetLogHandler("VIPS", Enums.LogLevelFlags.Warning, (_, _, _) => { });
 
-IDevCommand[] commands = [new BenchCommand(), new OverheadCommand(), new DenoiseFeaturesCommand(), new DenoiseSpeedCommand(), new FacesSpeedCommand(), new FacesRecallCommand()];
+IDevCommand[] commands = [new BenchCommand(), new OverheadCommand(), new DenoiseFeaturesCommand(), new DenoiseSpeedCommand(), new FacesSpeedCommand(), new FacesRecallCommand(), new Int8CopyCommand()];
 
 var command = args.Length > 0 ? commands.FirstOrDefault(c => c.Name == args[0]) : null;
 if (command is null)

@@ -62,6 +62,12 @@ public sealed record ModelRegistration
     /// <summary>The pooled values <see cref="StatisticsFile"/> computes, in the order the main graph takes them.</summary>
     public IReadOnlyList<PooledValueSpec> PooledValues { get; init; } = [];
 
+    /// <summary>
+    /// An int8 copy of <see cref="OnnxFile"/> for processors with int8 dot products (the manifest's
+    /// <c>int8</c> entry; <see cref="UpscalerSettings.UseInt8OnCpu"/>). Whoever made it judged its accuracy.
+    /// </summary>
+    public string? Int8File { get; init; }
+
     public double? FlopsPerPixel { get; init; }
     public long? Parameters { get; init; }
     public string? Architecture { get; init; }

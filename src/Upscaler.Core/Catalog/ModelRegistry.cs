@@ -45,7 +45,10 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
         string statisticsName = r.Id + ".stats.onnx", statisticsFinal = Path.Combine(Folder, statisticsName);
         if (r.StatisticsFile is not null && File.Exists(statisticsFinal))
             throw new ModelCatalogException($"{statisticsFinal} already exists; remove it or choose another id");
-        bool placed = false, statisticsPlaced = false;
+        string int8Name = r.Id + ".int8.onnx", int8Final = Path.Combine(Folder, int8Name);
+        if (r.Int8File is not null && File.Exists(int8Final))
+            throw new ModelCatalogException($"{int8Final} already exists; remove it or choose another id");
+        bool placed = false, statisticsPlaced = false, int8Placed = false;
         try
         {
             File.Copy(r.OnnxFile, temporary);
@@ -70,6 +73,15 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                 };
             }
 
+            if (r.Int8File is not null)
+            {
+                if (!File.Exists(r.Int8File))
+                    throw new ModelCatalogException($"{r.Int8File}: no such file");
+                File.Copy(r.Int8File, int8Final);
+                int8Placed = true;
+                entry["int8"] = new JsonObject { ["file"] = int8Name, ["sha256"] = Sha256(int8Final) };
+            }
+
             File.Move(temporary, final);
             placed = true;
             WriteManifest(manifest => manifest.Add(entry));
@@ -80,6 +92,8 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                 File.Delete(final);
             if (statisticsPlaced)
                 File.Delete(statisticsFinal);
+            if (int8Placed)
+                File.Delete(int8Final);
             if (e is IOException or UnauthorizedAccessException)
                 throw new ModelCatalogException($"cannot write to {Folder}: {e.Message}", e);
             throw;

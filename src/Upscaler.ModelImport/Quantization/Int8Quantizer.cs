@@ -1,0 +1,64 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OnnxProto = global::Onnx;
+
+namespace Upscaler.ModelImport.Quantization;
+
+/// <summary>
+/// Makes an int8 copy of a float32 model in the engine's I/O contract: calibrates activation ranges
+/// on the given inputs (<see cref="ActivationCalibrator"/>), writes the QDQ graph
+/// (<see cref="QdqGraphWriter"/>) and measures it against the float32 model on check photos.
+/// Whether the copy is good enough is the caller's decision (it knows what the model is for).
+/// </summary>
+public static class Int8Quantizer
+{
+    /// <param name="name">The model's file, for messages.</param>
+    /// <param name="float32Onnx">The model.</param>
+    /// <param name="calibration">Inputs to calibrate activation ranges on.</param>
+    /// <param name="checkPhotos">Photos (NCHW, the model's range and order) to measure the copy on (<see cref="Int8Check"/>).</param>
+    /// <param name="rangeMax">The top of the model's value range.</param>
+    /// <param name="bgr">The model reads BGR.</param>
+    /// <param name="options">How the copy is made.</param>
+    public static Int8Copy Quantize(string name, byte[] float32Onnx, IReadOnlyList<CalibrationInput> calibration,
+        IReadOnlyList<DenseTensor<float>> checkPhotos, float rangeMax, bool bgr = false, Int8Options? options = null)
+    {
+        options ??= new Int8Options();
+        if (calibration.Count == 0 || checkPhotos.Count == 0)
+            throw new ArgumentException("calibration inputs and check photos are needed");
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(float32Onnx);
+        long opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => o.Version).DefaultIfEmpty(0).Max();
+        if (opset < QdqGraphWriter.MinimumOpset)
+            throw new ModelImportException(name, $"no int8 copy: the model uses ONNX opset {opset}, per-channel int8 needs {QdqGraphWriter.MinimumOpset} or later");
+        var (image, denoise) = Inputs(name, model);
+
+        if (!new QdqGraphWriter(model, options.FloatEnds, options.FloatEnds).Convolutions.Any())
+            throw new ModelImportException(name, "no int8 copy: the model has no convolution with constant weights to quantize besides its first and last, which stay float32");
+        try
+        {
+            if (options.EqualizeChannels)
+                model = ChannelEqualizer.Equalize(model, calibration, image, denoise);
+            var writer = new QdqGraphWriter(model, floatFirst: options.FloatEnds, floatLast: options.FloatEnds);
+            var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise);
+            var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ChooseRange(writer.LeakySlopeAfter(s.Key)), StringComparer.Ordinal);
+            byte[] int8 = Google.Protobuf.MessageExtensions.ToByteArray(writer.Write(ranges));
+            var check = Int8Check.Measure(float32Onnx, int8, checkPhotos, image, denoise, rangeMax, bgr)
+                ?? throw new ModelImportException(name, "no int8 copy: the check photos are too small to downscale by the model's scale (16 px a side at least after it)");
+            return new Int8Copy(int8, writer.Convolutions.Count, writer.ConvolutionCount, check);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelImportException(name, $"no int8 copy: ONNX Runtime could not run the model on the calibration crops ({e.Message})", e);
+        }
+    }
+
+    private static (string Image, string? Denoise) Inputs(string name, OnnxProto.ModelProto model)
+    {
+        var initializers = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = model.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        var images = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
+        var others = inputs.Except(images).ToList();
+        if (images.Count != 1 || others.Count > 1 || others is [var o] && o.Type?.TensorType?.Shape?.Dim is not [{ DimValue: 1 }])
+            throw new ModelImportException(name, "no int8 copy: only models with one image input (and optionally a denoise strength) are quantized; a model split into a statistics pass is not");
+        return (images[0].Name, others.FirstOrDefault()?.Name);
+    }
+}

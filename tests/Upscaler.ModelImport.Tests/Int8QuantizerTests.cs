@@ -1,0 +1,137 @@
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Upscaler.ModelImport.Quantization;
+using static Upscaler.ModelImport.Tests.SyntheticModels;
+using OnnxProto = global::Onnx;
+
+namespace Upscaler.ModelImport.Tests;
+
+/// <summary>
+/// The int8 copies <c>models add --int8</c> makes, on our shipped general-x4 (a real model) fed crops
+/// of samples/coffee.png (real photo pixels, from the fixture generator).
+/// </summary>
+public class Int8QuantizerTests
+{
+    private static string GeneralX4 => Path.Combine(RepositoryRoot(), "models", "general", "general-x4.onnx");
+
+    private static SyntheticModels.Crop Coffee => Get().Crops.Values.First(c => c.Height >= 32 && c.Width >= 32);
+
+    /// <summary>The fixture's 37x45 coffee crop as a check photo.</summary>
+    private static DenseTensor<float> Photo => new(Coffee.Data.ToArray(), [1, 3, Coffee.Height, Coffee.Width]);
+
+    /// <summary>16x16 pieces of the fixture's 37x45 coffee crop, at strengths across the denoise range.</summary>
+    private static List<CalibrationInput> Pieces()
+    {
+        var crop = Coffee;
+        var pieces = new List<CalibrationInput>();
+        for (int y0 = 0; y0 + 16 <= crop.Height; y0 += 8)
+            for (int x0 = 0; x0 + 16 <= crop.Width; x0 += 8)
+            {
+                var piece = new float[3 * 16 * 16];
+                for (int c = 0; c < 3; c++)
+                    for (int y = 0; y < 16; y++)
+                        for (int x = 0; x < 16; x++)
+                            piece[(c * 16 + y) * 16 + x] = crop.Data[(c * crop.Height + y0 + y) * crop.Width + x0 + x];
+                pieces.Add(new CalibrationInput(new DenseTensor<float>(piece, [1, 3, 16, 16]), pieces.Count % 3 / 2f));
+            }
+        return pieces;
+    }
+
+    [Test]
+    public void The_copy_of_a_shipped_model_is_a_fused_int8_graph_with_the_same_inputs_and_outputs_and_passes_the_bars()
+    {
+        byte[] float32 = File.ReadAllBytes(GeneralX4);
+        // Checked on the crop enlarged 2x by repeating pixels (74x90), which the check reduces x4 to 18x22;
+        // the crop itself would give 9x11, under the 16 px a model takes (next test).
+        var copy = Int8Quantizer.Quantize(GeneralX4, float32, Pieces(), [Doubled(Photo)], 1f);
+
+        var original = OnnxProto.ModelProto.Parser.ParseFrom(float32);
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(copy.Onnx);
+        Assert.That(model.Graph.Input.Select(i => i.Name), Is.EqualTo(original.Graph.Input.Select(i => i.Name)));
+        Assert.That(model.Graph.Output.Select(o => o.Name), Is.EqualTo(original.Graph.Output.Select(o => o.Name)));
+        // 12 convolutions; the first and last stay float32.
+        Assert.That((copy.QuantizedConvolutions, copy.Convolutions), Is.EqualTo((10, 12)));
+        Assert.That(model.Graph.Initializer.Count(t => t.DataType == (int)OnnxProto.TensorProto.Types.DataType.Int8 && t.Dims.Count == 4), Is.EqualTo(10));
+        Assert.That(model.Graph.Node.Count(n => n.OpType == "QuantizeLinear"), Is.EqualTo(20), "each int8 convolution's input and output");
+        // Our own int8 copies lose at most 0.05 dB on Set5/Set14 at 45-51 dB of agreement (models/README.md).
+        Assert.That(copy.Check.Scale, Is.EqualTo(4));
+        Assert.That(copy.Check.AgreementDb, Is.GreaterThan(Int8Copy.MinimumAgreementDb).And.LessThan(99));
+        Assert.That(copy.Check.LossDb, Is.LessThanOrEqualTo(Int8Copy.MaximumLossDb));
+        Assert.That(copy.Check.Float32Db, Is.GreaterThan(20).And.LessThan(60));
+        Assert.That(copy.Accepted, Is.True);
+        Assert.That(copy.Summary, Does.Match(@"^PSNR-Y [+-]\d\.\d{3} dB against float32's on 1 check photos \(downscaled x4, upscaled again\), agreement with float32 \d+\.\d dB \(10 of 12 convolutions int8"));
+    }
+
+    [Test]
+    public void Check_photos_too_small_for_the_models_scale_are_a_one_line_error()
+    {
+        var e = Assert.Throws<ModelImportException>(() => Int8Quantizer.Quantize(GeneralX4, File.ReadAllBytes(GeneralX4), Pieces(), [Photo], 1f));
+        Assert.That(e!.Message, Does.StartWith("general-x4.onnx: no int8 copy: the check photos are too small").And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void Int8_weights_are_within_half_a_step_of_the_float_weights_in_every_channel()
+    {
+        // A channel whose largest weight is negative once got scale 1 (all its weights rounded to 0).
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(GeneralX4));
+        var writer = new QdqGraphWriter(model, floatFirst: true, floatLast: true);
+        var ranges = writer.ActivationTensors.ToDictionary(t => t, _ => ActivationQuantization.Covering(-1, 1));
+        var written = writer.Write(ranges);
+        var initializers = written.Graph.Initializer.ToDictionary(t => t.Name);
+        foreach (var conv in writer.Convolutions)
+        {
+            float[] w = Floats(model.Graph.Initializer.Single(t => t.Name == conv.Input[1]));
+            var q = initializers[conv.Input[1] + "_quantized"].RawData.Span;
+            float[] scales = Floats(initializers[conv.Input[1] + "_scale"]);
+            int per = w.Length / scales.Length;
+            for (int i = 0; i < w.Length; i++)
+                Assert.That((sbyte)q[i] * scales[i / per], Is.EqualTo(w[i]).Within(scales[i / per] / 2 * 1.0001), $"{conv.Input[1]}[{i}]");
+            for (int c = 0; c < scales.Length; c++)
+                Assert.That(scales[c], Is.EqualTo(w.Skip(c * per).Take(per).Max(Math.Abs) / 127).Within(1e-6), $"{conv.Input[1]} channel {c}");
+        }
+    }
+
+    [Test]
+    public void Equalizing_channels_leaves_the_float_model_computing_the_same_and_evens_out_its_activations()
+    {
+        var pieces = Pieces();
+        byte[] float32 = File.ReadAllBytes(GeneralX4);
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(float32);
+        var equalized = ChannelEqualizer.Equalize(model, pieces, "image", "denoise");
+
+        var inputs = new Dictionary<string, (float[], int[])> { ["image"] = (pieces[5].Image.Buffer.ToArray(), [1, 3, 16, 16]), ["denoise"] = ([0.5f], [1]) };
+        var before = OnnxRunner.RunGraph(float32, inputs)["upscaled"];
+        var after = OnnxRunner.RunGraph(Google.Protobuf.MessageExtensions.ToByteArray(equalized), inputs)["upscaled"];
+        Assert.That(OnnxRunner.MaxAbsDifference(before.Data, after.Data), Is.LessThan(1e-4f));
+
+        // The activations between the convolutions: the widest channel's range over the mean range shrinks.
+        var activations = model.Graph.Node.Where(n => n.OpType == "LeakyRelu").Select(n => n.Output[0]).Skip(1).SkipLast(1).ToList();
+        Assert.That(activations, Is.Not.Empty);
+        double Spread(OnnxProto.ModelProto m) => ActivationCalibrator.ChannelMaxima(m, activations, pieces, "image", "denoise").Values.Average(r => r.Max() / r.Average());
+        Assert.That(Spread(equalized), Is.LessThan(Spread(model) * 0.8));
+    }
+
+    [Test]
+    public void A_model_split_into_a_statistics_pass_gets_a_one_line_refusal()
+    {
+        var c = Get().Cases.First(x => x.Name == "ncnn_cugan_like_x2");
+        var model = ModelConverter.Convert(c.Files.Select(PathOf).ToList(), new ConvertOptions { SplitGlobalPooling = true });
+        var pieces = Pieces();
+        var e = Assert.Throws<ModelImportException>(() => Int8Quantizer.Quantize("up2x.param", model.Onnx, pieces, [Photo], 1f));
+        Assert.That(e!.Message, Does.StartWith("up2x.param: no int8 copy: only models with one image input").And.Not.Contain("\n"));
+    }
+
+    /// <summary>Each pixel repeated 2x2.</summary>
+    private static DenseTensor<float> Doubled(DenseTensor<float> t)
+    {
+        int h = t.Dimensions[2], w = t.Dimensions[3];
+        var big = new DenseTensor<float>([1, 3, 2 * h, 2 * w]);
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 2 * h; y++)
+                for (int x = 0; x < 2 * w; x++)
+                    big[0, c, y, x] = t[0, c, y / 2, x / 2];
+        return big;
+    }
+
+    private static float[] Floats(OnnxProto.TensorProto t) =>
+        t.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray();
+}

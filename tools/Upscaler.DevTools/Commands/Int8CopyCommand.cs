@@ -1,0 +1,34 @@
+using Upscaler.Cli.Models;
+using Upscaler.ModelImport.Quantization;
+
+namespace Upscaler.DevTools.Commands;
+
+/// <summary>
+/// Writes the int8 copy <c>upscaler models add --int8</c> would make of a float32 ONNX model, whether or
+/// not it passes the agreement bar, so its accuracy can be measured the standard way (Set5/Set14,
+/// models/eval/evaluate_avx2_int8.py --native) and its speed timed.
+/// </summary>
+internal sealed class Int8CopyCommand : IDevCommand
+{
+    public string Name => "int8-copy";
+    public string Usage => "MODEL.onnx OUT.onnx [--range-255] [--no-equalize] --calibrate FILE...";
+    public string Summary => "the int8 copy models add --int8 makes, written even when rejected, with its agreement";
+
+    public Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        int calibrate = Array.IndexOf(args, "--calibrate");
+        if (args.Length < 4 || calibrate < 2 || calibrate == args.Length - 1)
+        {
+            error.WriteLine($"usage: upscaler-dev {Name} {Usage}");
+            return Task.FromResult(2);
+        }
+        float rangeMax = args.Contains("--range-255") ? 255f : 1f;
+        var options = new Int8Options { EqualizeChannels = !args.Contains("--no-equalize") };
+        var (calibration, photos) = CalibrationCrops.From(args[(calibrate + 1)..], rangeMax, Core.ChannelOrder.Rgb);
+        var copy = Int8Quantizer.Quantize(args[0], File.ReadAllBytes(args[0]), calibration, photos, rangeMax, bgr: false, options);
+        File.WriteAllBytes(args[1], copy.Onnx);
+        output.WriteLine($"{args[1]}: {(copy.Accepted ? "accepted" : "rejected")}: {copy.Summary}; "
+            + $"float32 {copy.Check.Float32Db:0.000} dB, int8 {copy.Check.Int8Db:0.000} dB");
+        return Task.FromResult(0);
+    }
+}
