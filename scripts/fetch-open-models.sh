@@ -27,6 +27,8 @@ CUGAN_DIR=package/real-cugan/models-se
 # Real-CUGAN ships no-denoise, conservative and denoise1x-3x weights; "conservative" is bundled
 # (measured on the validation photos, clean and degraded: models/README.md, "Real-CUGAN variant").
 CUGAN_VARIANT=conservative
+# No int8 copies (`models add --int8`): none of these models' copies passes the accuracy bars
+# (models/README.md, "int8 copies of the open models"), so they run in float32.
 # Cross-fade overlap for realesrgan-x4plus (receptive field 350 px: too wide to pad tiles by): the
 # smallest whose tiles stay within 2/255 of one whole-image pass on a photo (32 px: 9/255, 40: 7/255,
 # 48: 2/255; models/eval/tile_overlap.py, models/README.md "Tiling").
