@@ -42,7 +42,8 @@ public class Int8QuantizerTests
         byte[] float32 = File.ReadAllBytes(GeneralX4);
         // Checked on the crop enlarged 2x by repeating pixels (74x90), which the check reduces x4 to 18x22;
         // the crop itself would give 9x11, under the 16 px a model takes (next test).
-        var copy = Int8Quantizer.Quantize(GeneralX4, float32, Pieces(), [Doubled(Photo)], 1f);
+        var copies = Int8Quantizer.Quantize(GeneralX4, float32, Pieces(), [Doubled(Photo)], 1f);
+        var copy = copies.Int8;
 
         var original = OnnxProto.ModelProto.Parser.ParseFrom(float32);
         var model = OnnxProto.ModelProto.Parser.ParseFrom(copy.Onnx);
@@ -58,7 +59,15 @@ public class Int8QuantizerTests
         Assert.That(copy.Check.LossDb, Is.LessThanOrEqualTo(Int8Copy.MaximumLossDb));
         Assert.That(copy.Check.Float32Db, Is.GreaterThan(20).And.LessThan(60));
         Assert.That(copy.Accepted, Is.True);
-        Assert.That(copy.Summary, Does.Match(@"^PSNR-Y [+-]\d\.\d{3} dB against float32's on 1 check photos \(downscaled x4, upscaled again\), agreement with float32 \d+\.\d dB \(10 of 12 convolutions int8"));
+        Assert.That(copy.Summary, Does.Match(@"^PSNR-Y [+-]\d\.\d{3} dB against float32's on 1 check photos \(downscaled x4, upscaled again\), agreement with float32 \d+\.\d dB \(10 of 12 convolutions int8, 8-bit weights"));
+
+        // The AVX2 copy: the same graph with weights in -63..63, which AVX2's saturating pair sums cannot overflow.
+        var avx2 = OnnxProto.ModelProto.Parser.ParseFrom(copies.Int8Avx2.Onnx);
+        var weights = avx2.Graph.Initializer.Where(t => t.DataType == (int)OnnxProto.TensorProto.Types.DataType.Int8 && t.Dims.Count == 4).ToList();
+        Assert.That(weights, Has.Count.EqualTo(10));
+        Assert.That(weights.SelectMany(w => w.RawData.ToByteArray()).Select(b => Math.Abs((int)(sbyte)b)).Max(), Is.EqualTo(63));
+        Assert.That(copies.Int8Avx2.WeightBits, Is.EqualTo(7));
+        Assert.That(copies.Int8Avx2.Accepted, Is.True);
     }
 
     [Test]
@@ -108,6 +117,37 @@ public class Int8QuantizerTests
         Assert.That(activations, Is.Not.Empty);
         double Spread(OnnxProto.ModelProto m) => ActivationCalibrator.ChannelMaxima(m, activations, pieces, "image", "denoise").Values.Average(r => r.Max() / r.Average());
         Assert.That(Spread(equalized), Is.LessThan(Spread(model) * 0.8));
+    }
+
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public void The_checks_downscale_is_the_projects_matlab_bicubic_imresize_to_the_level(int factor)
+    {
+        var crop = Coffee;
+        string input = Path.Combine(Path.GetTempPath(), $"int8-bicubic-{Environment.ProcessId}-{factor}.f32");
+        File.WriteAllBytes(input, System.Runtime.InteropServices.MemoryMarshal.AsBytes(crop.Data.AsSpan()).ToArray());
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in new[] { "-c", """
+            import sys, numpy as np
+            sys.path.insert(0, sys.argv[1])
+            from imresize import imresize
+            h, w, f = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+            hr = np.round(np.fromfile(sys.argv[2], np.float32).reshape(3, h, w).transpose(1, 2, 0) * 255).astype(np.uint8)
+            lr = imresize(hr[: h // f * f, : w // f * f], 1.0 / f)
+            sys.stdout.write(" ".join(str(v) for v in lr.transpose(2, 0, 1).ravel()))
+            """, Path.Combine(RepositoryRoot(), "models", "eval"), input, crop.Height.ToString(), crop.Width.ToString(), factor.ToString() })
+            start.ArgumentList.Add(arg);
+        using var python = System.Diagnostics.Process.Start(start)!;
+        int[] expected = python.StandardOutput.ReadToEnd().Split(' ').Select(int.Parse).ToArray();
+        python.WaitForExit();
+        File.Delete(input);
+
+        // The crop's values are 8-bit levels (/255), as the reference reads them.
+        var image = new DenseTensor<float>(crop.Data.Select(v => MathF.Round(v * 255) / 255).ToArray(), [1, 3, crop.Height, crop.Width]);
+        var lr = BicubicDownscale.Apply(image, factor, 1f);
+        Assert.That(lr.Dimensions.ToArray(), Is.EqualTo(new[] { 1, 3, crop.Height / factor, crop.Width / factor }));
+        Assert.That(lr.Buffer.ToArray().Select(v => (int)MathF.Round(v * 255)), Is.EqualTo(expected));
     }
 
     [Test]

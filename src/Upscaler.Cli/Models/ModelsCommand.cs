@@ -131,15 +131,24 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 return Fail("--range and --order describe ONNX files; for converted models they come from the architecture");
             float rangeMax = (raw ? request.Range == "0-255" : converted.Range == PixelRange.ZeroTo255) ? 255f : 1f;
             var channelOrder = (raw ? request.Order == "bgr" : converted.Order == Upscaler.ModelImport.ChannelOrder.Bgr) ? Core.ChannelOrder.Bgr : Core.ChannelOrder.Rgb;
-            string? int8File = null, int8Note = null;
+            string? int8File = null, int8Avx2File = null;
+            var int8Notes = new List<string>();
             if (request.Int8)
             {
                 var (calibration, photos) = CalibrationCrops.From(request.Calibrate, rangeMax, channelOrder);
-                var copy = Int8Quantizer.Quantize(request.Files[0], converted.Onnx, calibration, photos, rangeMax, channelOrder == Core.ChannelOrder.Bgr);
-                if (copy.Accepted)
-                    File.WriteAllBytes(int8File = Path.Combine(scratch, "model.int8.onnx"), copy.Onnx);
-                int8Note = copy.Accepted ? $"int8 copy: {copy.Summary}" : $"no int8 copy (float32 runs): {copy.Summary}";
+                var copies = Int8Quantizer.Quantize(request.Files[0], converted.Onnx, calibration, photos, rangeMax, channelOrder == Core.ChannelOrder.Bgr);
+                string? Keep(Int8Copy copy, string file, string label)
+                {
+                    int8Notes.Add($"{(copy.Accepted ? "" : "no ")}{label}{(copy.Accepted ? "" : " (float32 runs there)")}: {copy.Summary}");
+                    if (!copy.Accepted)
+                        return null;
+                    File.WriteAllBytes(file = Path.Combine(scratch, file), copy.Onnx);
+                    return file;
+                }
+                int8File = Keep(copies.Int8, "model.int8.onnx", "int8 copy for CPUs with int8 dot products");
+                int8Avx2File = Keep(copies.Int8Avx2, "model.int8avx2.onnx", "int8 copy for AVX2 CPUs without them");
             }
+
             var registration = new ModelRegistration
             {
                 Id = request.Id ?? ModelIdFromFile.For(request.Files[0]),
@@ -151,6 +160,7 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 RangeMax = rangeMax,
                 Order = channelOrder,
                 Int8File = int8File,
+                Int8Avx2File = int8Avx2File,
                 ReceptiveField = converted.ReceptiveField,
                 ReceptiveFieldUnbounded = converted.ReceptiveFieldUnbounded,
                 Overlap = request.Overlap,
@@ -168,8 +178,8 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             output.WriteLine($"added {added.Id}: {added.Kind.ToString().ToLowerInvariant()} x{added.Scale}"
                 + $"{(added.Architecture is { } a ? $", {a}" : "")}, {(added.HasDenoise ? "with" : "no")} denoise control, "
                 + $"{(added.Overlap is int o ? $"tiles cross-faded over {o} px" : "tiles exact")}; in {registry.Folder}");
-            if (int8Note is not null)
-                output.WriteLine(int8Note);
+            foreach (string note in int8Notes)
+                output.WriteLine(note);
             return ExitCodes.Success;
         }
         catch (ModelImportException e)

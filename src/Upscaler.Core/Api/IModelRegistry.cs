@@ -68,6 +68,12 @@ public sealed record ModelRegistration
     /// </summary>
     public string? Int8File { get; init; }
 
+    /// <summary>
+    /// An int8 copy for x86 processors with AVX2 but no VNNI (the manifest's <c>int8Avx2</c> entry), whose
+    /// weights fit their saturating int16 sums (7-bit). Whoever made it judged its accuracy.
+    /// </summary>
+    public string? Int8Avx2File { get; init; }
+
     public double? FlopsPerPixel { get; init; }
     public long? Parameters { get; init; }
     public string? Architecture { get; init; }

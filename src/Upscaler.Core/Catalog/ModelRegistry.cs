@@ -45,10 +45,13 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
         string statisticsName = r.Id + ".stats.onnx", statisticsFinal = Path.Combine(Folder, statisticsName);
         if (r.StatisticsFile is not null && File.Exists(statisticsFinal))
             throw new ModelCatalogException($"{statisticsFinal} already exists; remove it or choose another id");
-        string int8Name = r.Id + ".int8.onnx", int8Final = Path.Combine(Folder, int8Name);
-        if (r.Int8File is not null && File.Exists(int8Final))
-            throw new ModelCatalogException($"{int8Final} already exists; remove it or choose another id");
-        bool placed = false, statisticsPlaced = false, int8Placed = false;
+        // The int8 copies, each under its manifest key: (key, file to copy, name in the folder).
+        var copies = new[] { ("int8", r.Int8File, r.Id + ".int8.onnx"), ("int8Avx2", r.Int8Avx2File, r.Id + ".int8avx2.onnx") }
+            .Where(c => c.Item2 is not null).Select(c => (Key: c.Item1, Source: c.Item2!, Name: c.Item3)).ToList();
+        foreach (var copy in copies.Where(c => File.Exists(Path.Combine(Folder, c.Name))))
+            throw new ModelCatalogException($"{Path.Combine(Folder, copy.Name)} already exists; remove it or choose another id");
+        bool placed = false, statisticsPlaced = false;
+        var copiesPlaced = new List<string>();
         try
         {
             File.Copy(r.OnnxFile, temporary);
@@ -73,13 +76,14 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                 };
             }
 
-            if (r.Int8File is not null)
+            foreach (var copy in copies)
             {
-                if (!File.Exists(r.Int8File))
-                    throw new ModelCatalogException($"{r.Int8File}: no such file");
-                File.Copy(r.Int8File, int8Final);
-                int8Placed = true;
-                entry["int8"] = new JsonObject { ["file"] = int8Name, ["sha256"] = Sha256(int8Final) };
+                if (!File.Exists(copy.Source))
+                    throw new ModelCatalogException($"{copy.Source}: no such file");
+                string path = Path.Combine(Folder, copy.Name);
+                File.Copy(copy.Source, path);
+                copiesPlaced.Add(path);
+                entry[copy.Key] = new JsonObject { ["file"] = copy.Name, ["sha256"] = Sha256(path) };
             }
 
             File.Move(temporary, final);
@@ -92,8 +96,8 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                 File.Delete(final);
             if (statisticsPlaced)
                 File.Delete(statisticsFinal);
-            if (int8Placed)
-                File.Delete(int8Final);
+            foreach (string path in copiesPlaced)
+                File.Delete(path);
             if (e is IOException or UnauthorizedAccessException)
                 throw new ModelCatalogException($"cannot write to {Folder}: {e.Message}", e);
             throw;
@@ -126,7 +130,7 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                     manifest.Remove(entry);
             });
             sessions.Evict(model.Id);
-            foreach (var file in new[] { model.Float32, model.Fp16, model.Int8, model.Statistics?.File })
+            foreach (var file in new[] { model.Float32, model.Fp16, model.Int8, model.Int8Avx2, model.Statistics?.File })
                 if (file is not null && File.Exists(file.Path))
                     File.Delete(file.Path);
         }

@@ -16,10 +16,10 @@ public sealed record Int8CheckResult(int Scale, int Photos, double Float32Db, do
 
 /// <summary>
 /// Measures an int8 copy the way the project measures models, on the user's own photos: each photo
-/// (its centre, at most <see cref="MaxSide"/> px) is downscaled by the model's scale with a box
-/// filter, upscaled by the float32 model and by the copy at denoise 0, and both results are compared
-/// with the photo and with each other: PSNR on Y (BT.601), <c>scale</c> pixels shaved at each border,
-/// all photos' squared errors pooled.
+/// (its centre, at most <see cref="MaxSide"/> px) is downscaled by the model's scale as MATLAB's
+/// bicubic <c>imresize</c> does (<see cref="BicubicDownscale"/>), upscaled by the float32 model and by
+/// the copy at denoise 0, and both results are compared with the photo and with each other: PSNR on
+/// Y (BT.601), <c>scale</c> pixels shaved at each border, all photos' squared errors pooled.
 /// </summary>
 public static class Int8Check
 {
@@ -39,8 +39,8 @@ public static class Int8Check
         foreach (var photo in photos)
         {
             if (scale == 0)
-                scale = ScaleOf(reference, Downscale(photo, 1), image, denoise);
-            var lr = Downscale(photo, scale);
+                scale = ScaleOf(reference, photo, image, denoise);
+            var lr = BicubicDownscale.Apply(photo, scale, rangeMax);
             if (lr.Dimensions[2] < 16 || lr.Dimensions[3] < 16)
                 continue;
             var a = Run(reference, lr, image, denoise);
@@ -83,24 +83,6 @@ public static class Int8Check
     {
         double r = Math.Clamp(t[0, bgr ? 2 : 0, y, x] / rangeMax, 0, 1), g = Math.Clamp(t[0, 1, y, x] / rangeMax, 0, 1), b = Math.Clamp(t[0, bgr ? 0 : 2, y, x] / rangeMax, 0, 1);
         return 16 + 65.481 * r + 128.553 * g + 24.966 * b;
-    }
-
-    /// <summary>The photo cut to a multiple of <paramref name="factor"/> and reduced by it, each pixel a box mean.</summary>
-    private static DenseTensor<float> Downscale(DenseTensor<float> photo, int factor)
-    {
-        int h = photo.Dimensions[2] / factor, w = photo.Dimensions[3] / factor;
-        var lr = new DenseTensor<float>([1, 3, h, w]);
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                {
-                    float sum = 0;
-                    for (int dy = 0; dy < factor; dy++)
-                        for (int dx = 0; dx < factor; dx++)
-                            sum += photo[0, c, y * factor + dy, x * factor + dx];
-                    lr[0, c, y, x] = sum / (factor * factor);
-                }
-        return lr;
     }
 
     private static DenseTensor<float> Crop(DenseTensor<float> t, int h, int w)

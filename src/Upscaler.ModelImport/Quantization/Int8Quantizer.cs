@@ -5,10 +5,12 @@ using OnnxProto = global::Onnx;
 namespace Upscaler.ModelImport.Quantization;
 
 /// <summary>
-/// Makes an int8 copy of a float32 model in the engine's I/O contract: calibrates activation ranges
-/// on the given inputs (<see cref="ActivationCalibrator"/>), writes the QDQ graph
-/// (<see cref="QdqGraphWriter"/>) and measures it against the float32 model on check photos.
-/// Whether the copy is good enough is the caller's decision (it knows what the model is for).
+/// Makes the int8 copies of a float32 model in the engine's I/O contract, one with 8-bit weights and
+/// one with 7-bit weights for AVX2 processors without VNNI: evens out activation channels
+/// (<see cref="ChannelEqualizer"/>), calibrates activation ranges on the given inputs
+/// (<see cref="ActivationCalibrator"/>), writes the QDQ graphs (<see cref="QdqGraphWriter"/>) and
+/// measures each against the float32 model on check photos (<see cref="Int8Check"/>);
+/// <see cref="Int8Copy.Accepted"/> says whether a copy is good enough to use.
 /// </summary>
 public static class Int8Quantizer
 {
@@ -19,7 +21,7 @@ public static class Int8Quantizer
     /// <param name="rangeMax">The top of the model's value range.</param>
     /// <param name="bgr">The model reads BGR.</param>
     /// <param name="options">How the copy is made.</param>
-    public static Int8Copy Quantize(string name, byte[] float32Onnx, IReadOnlyList<CalibrationInput> calibration,
+    public static Int8Copies Quantize(string name, byte[] float32Onnx, IReadOnlyList<CalibrationInput> calibration,
         IReadOnlyList<DenseTensor<float>> checkPhotos, float rangeMax, bool bgr = false, Int8Options? options = null)
     {
         options ??= new Int8Options();
@@ -40,10 +42,15 @@ public static class Int8Quantizer
             var writer = new QdqGraphWriter(model, floatFirst: options.FloatEnds, floatLast: options.FloatEnds);
             var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise);
             var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ChooseRange(writer.LeakySlopeAfter(s.Key)), StringComparer.Ordinal);
-            byte[] int8 = Google.Protobuf.MessageExtensions.ToByteArray(writer.Write(ranges));
-            var check = Int8Check.Measure(float32Onnx, int8, checkPhotos, image, denoise, rangeMax, bgr)
-                ?? throw new ModelImportException(name, "no int8 copy: the check photos are too small to downscale by the model's scale (16 px a side at least after it)");
-            return new Int8Copy(int8, writer.Convolutions.Count, writer.ConvolutionCount, check);
+            Int8Copy Copy(int bits)
+            {
+                var bitWriter = new QdqGraphWriter(model, options.FloatEnds, options.FloatEnds, bits);
+                byte[] int8 = Google.Protobuf.MessageExtensions.ToByteArray(bitWriter.Write(ranges));
+                var check = Int8Check.Measure(float32Onnx, int8, checkPhotos, image, denoise, rangeMax, bgr)
+                    ?? throw new ModelImportException(name, "no int8 copy: the check photos are too small to downscale by the model's scale (16 px a side at least after it)");
+                return new Int8Copy(bits, int8, bitWriter.Convolutions.Count, bitWriter.ConvolutionCount, check);
+            }
+            return new Int8Copies(Copy(8), Copy(7));
         }
         catch (OnnxRuntimeException e)
         {

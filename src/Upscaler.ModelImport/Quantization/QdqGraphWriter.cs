@@ -21,9 +21,16 @@ internal sealed class QdqGraphWriter
     private readonly OnnxProto.ModelProto model;
     private readonly Dictionary<string, OnnxProto.TensorProto> initializers;
 
-    public QdqGraphWriter(OnnxProto.ModelProto model, bool floatFirst, bool floatLast)
+    private readonly int weightMax;
+
+    /// <param name="model">The float32 model.</param>
+    /// <param name="floatFirst">Leave the first convolution in float32.</param>
+    /// <param name="floatLast">Leave the last convolution in float32.</param>
+    /// <param name="weightBits">8 (weights −127..127), or 7 (−63..63: AVX2's saturating int16 pair sums of uint8 × int8 products cannot overflow).</param>
+    public QdqGraphWriter(OnnxProto.ModelProto model, bool floatFirst, bool floatLast, int weightBits = 8)
     {
         this.model = model;
+        weightMax = (1 << (weightBits - 1)) - 1;
         initializers = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var convolutions = model.Graph.Node.Where(IsQuantizable).ToList();
         int first = floatFirst ? 1 : 0, last = floatLast ? 1 : 0;
@@ -130,8 +137,8 @@ internal sealed class QdqGraphWriter
             && model.Graph.Node.Sum(n => n.Input.Count(i => i == name)) == 1
             && model.Graph.Input.All(i => i.Name != name);
 
-    /// <summary>Per-output-channel symmetric int8 weights (−127..127); an all-zero channel gets scale 1.</summary>
-    private static float[] WeightScales(OnnxProto.TensorProto weight, out sbyte[] values)
+    /// <summary>Per-output-channel symmetric int8 weights (−weightMax..weightMax); an all-zero channel gets scale 1.</summary>
+    private float[] WeightScales(OnnxProto.TensorProto weight, out sbyte[] values)
     {
         float[] w = Floats(weight);
         int channels = (int)weight.Dims[0], per = w.Length / channels;
@@ -142,9 +149,9 @@ internal sealed class QdqGraphWriter
             var span = w.AsSpan(c * per, per);
             // MaxMagnitude returns the value (with its sign) whose magnitude is largest.
             float max = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(span));
-            scales[c] = max > 0 ? max / 127f : 1f;
+            scales[c] = max > 0 ? max / weightMax : 1f;
             for (int i = 0; i < per; i++)
-                values[c * per + i] = (sbyte)Math.Clamp(Math.Round(span[i] / scales[c]), -127, 127);
+                values[c * per + i] = (sbyte)Math.Clamp(Math.Round(span[i] / scales[c]), -weightMax, weightMax);
         }
         return scales;
     }

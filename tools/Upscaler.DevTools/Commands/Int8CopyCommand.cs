@@ -11,8 +11,8 @@ namespace Upscaler.DevTools.Commands;
 internal sealed class Int8CopyCommand : IDevCommand
 {
     public string Name => "int8-copy";
-    public string Usage => "MODEL.onnx OUT.onnx [--range-255] [--no-equalize] --calibrate FILE...";
-    public string Summary => "the int8 copy models add --int8 makes, written even when rejected, with its agreement";
+    public string Usage => "MODEL.onnx OUT.onnx [--range-255] [--no-equalize] [--avx2] --calibrate FILE...";
+    public string Summary => "the int8 copy models add --int8 makes (--avx2: the 7-bit one), written even when rejected, with what it measured";
 
     public Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
     {
@@ -25,7 +25,8 @@ internal sealed class Int8CopyCommand : IDevCommand
         float rangeMax = args.Contains("--range-255") ? 255f : 1f;
         var options = new Int8Options { EqualizeChannels = !args.Contains("--no-equalize") };
         var (calibration, photos) = CalibrationCrops.From(args[(calibrate + 1)..], rangeMax, Core.ChannelOrder.Rgb);
-        var copy = Int8Quantizer.Quantize(args[0], File.ReadAllBytes(args[0]), calibration, photos, rangeMax, bgr: false, options);
+        var copies = Int8Quantizer.Quantize(args[0], File.ReadAllBytes(args[0]), calibration, photos, rangeMax, bgr: false, options);
+        var copy = args.Contains("--avx2") ? copies.Int8Avx2 : copies.Int8;
         File.WriteAllBytes(args[1], copy.Onnx);
         output.WriteLine($"{args[1]}: {(copy.Accepted ? "accepted" : "rejected")}: {copy.Summary}; "
             + $"float32 {copy.Check.Float32Db:0.000} dB, int8 {copy.Check.Int8Db:0.000} dB");
