@@ -128,8 +128,8 @@ public class ModelsCommandTests : ScratchFolderTests
             Assert.That((string?)manifest[key]!["sha256"], Is.EqualTo(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))));
         }
 
-        // The engine runs the copy where the CPU has int8 dot products (float32 elsewhere): the result is the
-        // float model's, registered again without a copy, within the copy's accuracy.
+        // The engine runs a copy (int8 dot products: the 8-bit one; AVX2 without them: the 7-bit one; other
+        // CPUs: float32): the result is the float model's, registered again without copies, within their accuracy.
         var plain = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine-x4-float", "--kind", "general");
         Assert.That(plain.ExitCode, Is.Zero, plain.ToString());
         string input = Dir.Png("in.png", 40, 30), withInt8 = Dir.File("int8.png"), withFloat = Dir.File("float.png");
@@ -146,6 +146,18 @@ public class ModelsCommandTests : ScratchFolderTests
         var remove = await Cli.RunAsync(Cli.TestModels, "models", "remove", "mine-x4");
         Assert.That(remove.ExitCode, Is.Zero, remove.ToString());
         Assert.That(Directory.GetFiles(UserFolder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "manifest.json" }));
+    }
+
+    [Test]
+    public async Task A_model_int8_cannot_serve_is_added_in_float32_with_a_line_saying_why()
+    {
+        // One convolution: the first and the last, which stay float32.
+        var (param, bin) = NcnnNearestX2();
+        string photo = Path.Combine(Cli.ShippedModels, "..", "samples", "coffee.png");
+        var add = await Cli.RunAsync(Cli.TestModels, "models", "add", param, bin, "--id", "nearest", "--int8", "--calibrate", photo);
+        Assert.That(add.ExitCode, Is.Zero, add.ToString());
+        Assert.That(add.Output, Does.Contain("added nearest").And.Contain("no int8 copy: the model has no convolution with constant weights to quantize besides its first and last"));
+        Assert.That(Directory.GetFiles(UserFolder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "manifest.json", "nearest.onnx" }));
     }
 
     [Test]

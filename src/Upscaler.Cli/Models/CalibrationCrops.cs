@@ -6,10 +6,11 @@ using Upscaler.ModelImport.Quantization;
 namespace Upscaler.Cli.Models;
 
 /// <summary>
-/// What an int8 copy is calibrated and checked on, from the user's own photos (<c>models add --int8
-/// --calibrate FILE…</c>): square crops at the photos' size and at half size, spread over all of them,
-/// to calibrate on; and each photo's centre, at most <see cref="Int8Check.MaxSide"/> px a side, to
-/// check the copy on (<see cref="Int8Quantizer"/>).
+/// What int8 copies are calibrated and checked on, from the user's own photos (<c>models add --int8
+/// --calibrate FILE…</c>): square crops at each photo's size and at half size, the same number from
+/// every photo, to calibrate on; and each photo's centre, at most <see cref="Int8Check.MaxSide"/> px a
+/// side, to check the copies on (<see cref="Int8Quantizer"/>). Photos are read one at a time and only
+/// the picked crops are kept, so many large photos cost little memory.
 /// </summary>
 internal static class CalibrationCrops
 {
@@ -22,25 +23,32 @@ internal static class CalibrationCrops
     public static (IReadOnlyList<CalibrationInput> Calibration, IReadOnlyList<DenseTensor<float>> CheckPhotos) From(
         IReadOnlyList<string> files, float rangeMax, ChannelOrder order)
     {
+        int perPhoto = (CalibrationCount + files.Count - 1) / files.Count;
         var crops = new List<float[]>();
         var photos = new List<DenseTensor<float>>();
         foreach (string file in files)
         {
-            var rgb = Rgb(VipsImageReader.Read(file).Pixels);
-            for (var level = rgb; level.Width >= Side && level.Height >= Side; level = level.Half())
-                for (int y = 0; y + Side <= level.Height; y += Side)
-                    for (int x = 0; x + Side <= level.Width; x += Side)
-                        crops.Add(level.Crop(x, y, Side, Side, rangeMax, order));
-            int w = Math.Min(rgb.Width, Int8Check.MaxSide), h = Math.Min(rgb.Height, Int8Check.MaxSide);
-            photos.Add(new DenseTensor<float>(rgb.Crop((rgb.Width - w) / 2, (rgb.Height - h) / 2, w, h, rangeMax, order), [1, 3, h, w]));
+            var full = Rgb(VipsImageReader.Read(file).Pixels);
+            var levels = new[] { full, full.Half() };
+            var places = levels
+                .SelectMany(level => Enumerable.Range(0, level.Height / Side).SelectMany(row => Enumerable.Range(0, level.Width / Side).Select(column => (level, x: column * Side, y: row * Side))))
+                .ToList();
+            int picks = Math.Min(perPhoto, places.Count);
+            for (int i = 0; i < picks; i++)
+            {
+                var (level, x, y) = places[(int)((long)i * places.Count / picks)];
+                crops.Add(level.Crop(x, y, Side, Side, rangeMax, order));
+            }
+            int w = Math.Min(full.Width, Int8Check.MaxSide), h = Math.Min(full.Height, Int8Check.MaxSide);
+            photos.Add(new DenseTensor<float>(full.Crop((full.Width - w) / 2, (full.Height - h) / 2, w, h, rangeMax, order), [1, 3, h, w]));
         }
         if (crops.Count < 2)
             throw new ImageFileException($"--calibrate: the images give {crops.Count} crops of {Side}x{Side} px; give larger or more photos");
 
-        // Spread the picks over all photos and both sizes, and the strengths over a denoise control's range.
-        int picks = Math.Min(crops.Count, CalibrationCount);
-        var calibration = Enumerable.Range(0, picks)
-            .Select(i => new CalibrationInput(new DenseTensor<float>(crops[(int)((long)i * crops.Count / picks)], [1, 3, Side, Side]), Denoise: i % 5 / 4f))
+        // Spread over all photos when there are more crops than needed; strengths spread over a denoise control's range.
+        int count = Math.Min(CalibrationCount, crops.Count);
+        var calibration = Enumerable.Range(0, count)
+            .Select(i => new CalibrationInput(new DenseTensor<float>(crops[(int)((long)i * crops.Count / count)], [1, 3, Side, Side]), Denoise: i % 5 / 4f))
             .ToList();
         return (calibration, photos);
     }

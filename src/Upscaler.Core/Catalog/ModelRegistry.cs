@@ -63,7 +63,7 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
             {
                 if (!File.Exists(r.StatisticsFile))
                     throw new ModelCatalogException($"{r.StatisticsFile}: no such file");
-                File.Copy(r.StatisticsFile, statisticsFinal);
+                PlaceCopy(r.StatisticsFile, statisticsFinal);
                 statisticsPlaced = true;
                 entry["statistics"] = new JsonObject
                 {
@@ -81,7 +81,7 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                 if (!File.Exists(copy.Source))
                     throw new ModelCatalogException($"{copy.Source}: no such file");
                 string path = Path.Combine(Folder, copy.Name);
-                File.Copy(copy.Source, path);
+                PlaceCopy(copy.Source, path);
                 copiesPlaced.Add(path);
                 entry[copy.Key] = new JsonObject { ["file"] = copy.Name, ["sha256"] = Sha256(path) };
             }
@@ -135,6 +135,22 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
                     File.Delete(file.Path);
         }
         catalog.Reload();
+    }
+
+    /// <summary>Copies beside the target and renames it into place: an interrupted copy never leaves a file under the final name.</summary>
+    private static void PlaceCopy(string source, string target)
+    {
+        string partial = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.partial");
+        try
+        {
+            File.Copy(source, partial);
+            File.Move(partial, target);
+        }
+        finally
+        {
+            if (File.Exists(partial))
+                File.Delete(partial);
+        }
     }
 
     private static JsonObject Entry(ModelRegistration r, ProbedModel probed, string fileName, string sha256, int? receptiveField)

@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using OnnxProto = global::Onnx;
 
 namespace Upscaler.ModelImport.Quantization;
@@ -14,8 +13,6 @@ namespace Upscaler.ModelImport.Quantization;
 /// </summary>
 internal static class ChannelEqualizer
 {
-    private const int FloatType = (int)OnnxProto.TensorProto.Types.DataType.Float;
-
     /// <summary>Scales are kept within this factor either way: a dead channel must not blow up B's weights.</summary>
     private const float MaxScale = 32f;
 
@@ -46,7 +43,7 @@ internal static class ChannelEqualizer
     private static IEnumerable<(OnnxProto.NodeProto Producer, string Activation, OnnxProto.NodeProto Consumer)> Pairs(OnnxProto.ModelProto model)
     {
         var graph = model.Graph;
-        var initializers = graph.Initializer.Where(t => t.DataType == FloatType).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var initializers = graph.Initializer.Where(t => t.DataType == FloatInitializers.FloatType).ToDictionary(t => t.Name, StringComparer.Ordinal);
         var readers = graph.Node.SelectMany(n => n.Input.Select(i => (i, n))).ToLookup(p => p.i, p => p.n, StringComparer.Ordinal);
         var producers = graph.Node.SelectMany(n => n.Output.Select(o => (o, n))).ToDictionary(p => p.o, p => p.n, StringComparer.Ordinal);
         var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
@@ -73,9 +70,7 @@ internal static class ChannelEqualizer
     /// <summary>Multiplies (or divides) slice c along <paramref name="axis"/> (0 or 1) of a float initializer by scales[c].</summary>
     private static void Scale(OnnxProto.TensorProto tensor, float[] scales, bool divide, int axis)
     {
-        float[] values = tensor.RawData.Length > 0
-            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray()
-            : tensor.FloatData.ToArray();
+        float[] values = FloatInitializers.Read(tensor);
         long outer = tensor.Dims[0], inner = values.Length / outer;
         long channels = axis == 0 ? outer : tensor.Dims[1], per = axis == 0 ? inner : inner / channels;
         for (long i = 0; i < values.Length; i++)
@@ -83,7 +78,6 @@ internal static class ChannelEqualizer
             long c = axis == 0 ? i / inner : i % inner / per;
             values[i] = divide ? values[i] / scales[c] : values[i] * scales[c];
         }
-        tensor.FloatData.Clear();
-        tensor.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        FloatInitializers.Write(tensor, values);
     }
 }

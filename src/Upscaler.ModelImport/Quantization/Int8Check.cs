@@ -15,58 +15,78 @@ public sealed record Int8CheckResult(int Scale, int Photos, double Float32Db, do
 }
 
 /// <summary>
-/// Measures an int8 copy the way the project measures models, on the user's own photos: each photo
-/// (its centre, at most <see cref="MaxSide"/> px) is downscaled by the model's scale as MATLAB's
-/// bicubic <c>imresize</c> does (<see cref="BicubicDownscale"/>), upscaled by the float32 model and by
-/// the copy at denoise 0, and both results are compared with the photo and with each other: PSNR on
-/// Y (BT.601), <c>scale</c> pixels shaved at each border, all photos' squared errors pooled.
+/// Measures int8 copies the way the project measures models, on the user's own photos: each check
+/// photo is downscaled by the model's scale as MATLAB's bicubic <c>imresize</c> does
+/// (<see cref="BicubicDownscale"/>), upscaled by the float32 model and by each copy at denoise 0, and
+/// the results are compared with the photo and with each other: PSNR on Y (BT.601), <c>scale</c>
+/// pixels shaved at each border, all photos' squared errors pooled.
 /// </summary>
 public static class Int8Check
 {
-    /// <summary>Largest side of a check photo: keeps a deep model's check to seconds.</summary>
+    /// <summary>Largest side of a check photo (callers cut the photo's centre): keeps a deep model's check to seconds.</summary>
     public const int MaxSide = 192;
 
-    /// <returns>Null when no photo is large enough for the model's scale.</returns>
-    internal static Int8CheckResult? Measure(byte[] float32, byte[] int8, IReadOnlyList<DenseTensor<float>> photos,
-        string image, string? denoise, float rangeMax, bool bgr)
+    /// <summary>The smallest input side every model in the engine's contract takes.</summary>
+    public const int MinimumInputSide = 16;
+
+    internal static IReadOnlyList<Int8CheckResult> Measure(string name, byte[] float32, IReadOnlyList<byte[]> copies,
+        IReadOnlyList<DenseTensor<float>> photos, string image, string? denoise, float rangeMax, bool bgr)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var reference = new InferenceSession(float32, options);
-        using var quantized = new InferenceSession(int8, options);
-        int scale = 0, measured = 0;
-        var errors = new double[3];   // float32 vs photo, int8 vs photo, int8 vs float32
-        long count = 0;
-        foreach (var photo in photos)
+        var sessions = copies.Select(c => new InferenceSession(c, options)).ToList();
+        try
         {
-            if (scale == 0)
-                scale = ScaleOf(reference, photo, image, denoise);
-            var lr = BicubicDownscale.Apply(photo, scale, rangeMax);
-            if (lr.Dimensions[2] < 16 || lr.Dimensions[3] < 16)
-                continue;
-            var a = Run(reference, lr, image, denoise);
-            var b = Run(quantized, lr, image, denoise);
-            int h = lr.Dimensions[2] * scale, w = lr.Dimensions[3] * scale;
-            for (int y = scale; y < h - scale; y++)
-                for (int x = scale; x < w - scale; x++)
-                {
-                    double truth = Luma(photo, x, y, rangeMax, bgr), ya = Luma(a, x, y, rangeMax, bgr), yb = Luma(b, x, y, rangeMax, bgr);
-                    errors[0] += (ya - truth) * (ya - truth);
-                    errors[1] += (yb - truth) * (yb - truth);
-                    errors[2] += (yb - ya) * (yb - ya);
-                    count++;
-                }
-            measured++;
+            int scale = ScaleOf(name, reference, image, denoise);
+            var photoErrors = new double[copies.Count];
+            var agreementErrors = new double[copies.Count];
+            double referenceErrors = 0;
+            long count = 0;
+            int measured = 0;
+            foreach (var photo in photos.Where(p => p.Dimensions[2] >= MinimumInputSide * scale && p.Dimensions[3] >= MinimumInputSide * scale))
+            {
+                var lr = BicubicDownscale.Apply(photo, scale, rangeMax);
+                var a = Run(reference, lr, image, denoise);
+                var results = sessions.Select(s => Run(s, lr, image, denoise)).ToList();
+                int h = lr.Dimensions[2] * scale, w = lr.Dimensions[3] * scale;
+                for (int y = scale; y < h - scale; y++)
+                    for (int x = scale; x < w - scale; x++)
+                    {
+                        double truth = Luma(photo, x, y, rangeMax, bgr), ya = Luma(a, x, y, rangeMax, bgr);
+                        referenceErrors += (ya - truth) * (ya - truth);
+                        for (int i = 0; i < results.Count; i++)
+                        {
+                            double yb = Luma(results[i], x, y, rangeMax, bgr);
+                            photoErrors[i] += (yb - truth) * (yb - truth);
+                            agreementErrors[i] += (yb - ya) * (yb - ya);
+                        }
+                        count++;
+                    }
+                measured++;
+            }
+            if (measured == 0)
+                throw new ModelImportException(name, $"no int8 copy: no check photo is {MinimumInputSide * scale} px a side or more, which a x{scale} model needs");
+            double Psnr(double squared) => squared > 0 ? 10 * Math.Log10(255.0 * 255.0 * count / squared) : 99;
+            return Enumerable.Range(0, copies.Count)
+                .Select(i => new Int8CheckResult(scale, measured, Psnr(referenceErrors), Psnr(photoErrors[i]), Psnr(agreementErrors[i])))
+                .ToList();
         }
-        if (measured == 0)
-            return null;
-        double Psnr(double squared) => squared > 0 ? 10 * Math.Log10(255.0 * 255.0 * count / squared) : 99;
-        return new Int8CheckResult(scale, measured, Psnr(errors[0]), Psnr(errors[1]), Psnr(errors[2]));
+        finally
+        {
+            foreach (var s in sessions)
+                s.Dispose();
+        }
     }
 
-    private static int ScaleOf(InferenceSession session, DenseTensor<float> probe, string image, string? denoise)
+    /// <summary>The model's integer scale, from a run on a small grey input; anything else is refused.</summary>
+    private static int ScaleOf(string name, InferenceSession session, string image, string? denoise)
     {
-        var small = Crop(probe, 16, 16);
-        return Run(session, small, image, denoise).Dimensions[3] / 16;
+        var probe = new DenseTensor<float>(Enumerable.Repeat(0.5f, 3 * MinimumInputSide * MinimumInputSide).ToArray(), [1, 3, MinimumInputSide, MinimumInputSide]);
+        var output = Run(session, probe, image, denoise);
+        var d = output.Dimensions;
+        if (d.Length != 4 || d[1] != 3 || d[2] != d[3] || d[2] % MinimumInputSide != 0 || d[2] / MinimumInputSide is < 1 or > 8)
+            throw new ModelImportException(name, $"no int8 copy: a {MinimumInputSide}x{MinimumInputSide} input gave an output of shape [{string.Join(", ", d.ToArray())}], not [1, 3, s*{MinimumInputSide}, s*{MinimumInputSide}] for a scale s of 1 to 8");
+        return d[2] / MinimumInputSide;
     }
 
     private static DenseTensor<float> Run(InferenceSession session, DenseTensor<float> input, string image, string? denoise)
@@ -83,15 +103,5 @@ public static class Int8Check
     {
         double r = Math.Clamp(t[0, bgr ? 2 : 0, y, x] / rangeMax, 0, 1), g = Math.Clamp(t[0, 1, y, x] / rangeMax, 0, 1), b = Math.Clamp(t[0, bgr ? 0 : 2, y, x] / rangeMax, 0, 1);
         return 16 + 65.481 * r + 128.553 * g + 24.966 * b;
-    }
-
-    private static DenseTensor<float> Crop(DenseTensor<float> t, int h, int w)
-    {
-        var crop = new DenseTensor<float>([1, 3, h, w]);
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++)
-                    crop[0, c, y, x] = t[0, c, y, x];
-        return crop;
     }
 }

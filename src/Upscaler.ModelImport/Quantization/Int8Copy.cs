@@ -19,7 +19,7 @@ public sealed record Int8Copy(int WeightBits, byte[] Onnx, int QuantizedConvolut
     /// <summary>
     /// The least agreement with the float32 output. PSNR against the photo alone would pass a copy of a
     /// GAN model that softens its invented texture (which can even raise PSNR). Measured on
-    /// samples/*.png: our own models' copies agree to 47-54 dB, the open GAN models' to 33-40 dB
+    /// samples/*.png: our own models' copies agree to 50-56 dB, the open GAN models' to 32-41 dB
     /// (models/README.md, "int8 copies of the open models").
     /// </summary>
     public const double MinimumAgreementDb = 42;

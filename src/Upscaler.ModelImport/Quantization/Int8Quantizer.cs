@@ -33,24 +33,20 @@ public static class Int8Quantizer
             throw new ModelImportException(name, $"no int8 copy: the model uses ONNX opset {opset}, per-channel int8 needs {QdqGraphWriter.MinimumOpset} or later");
         var (image, denoise) = Inputs(name, model);
 
-        if (!new QdqGraphWriter(model, options.FloatEnds, options.FloatEnds).Convolutions.Any())
+        if (!new QdqGraphWriter(model, options.FloatEnds).Convolutions.Any())
             throw new ModelImportException(name, "no int8 copy: the model has no convolution with constant weights to quantize besides its first and last, which stay float32");
         try
         {
             if (options.EqualizeChannels)
                 model = ChannelEqualizer.Equalize(model, calibration, image, denoise);
-            var writer = new QdqGraphWriter(model, floatFirst: options.FloatEnds, floatLast: options.FloatEnds);
+            var writer = new QdqGraphWriter(model, options.FloatEnds);
             var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise);
             var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ChooseRange(writer.LeakySlopeAfter(s.Key)), StringComparer.Ordinal);
-            Int8Copy Copy(int bits)
-            {
-                var bitWriter = new QdqGraphWriter(model, options.FloatEnds, options.FloatEnds, bits);
-                byte[] int8 = Google.Protobuf.MessageExtensions.ToByteArray(bitWriter.Write(ranges));
-                var check = Int8Check.Measure(float32Onnx, int8, checkPhotos, image, denoise, rangeMax, bgr)
-                    ?? throw new ModelImportException(name, "no int8 copy: the check photos are too small to downscale by the model's scale (16 px a side at least after it)");
-                return new Int8Copy(bits, int8, bitWriter.Convolutions.Count, bitWriter.ConvolutionCount, check);
-            }
-            return new Int8Copies(Copy(8), Copy(7));
+            int[] bits = [8, 7];
+            var copies = bits.Select(b => Google.Protobuf.MessageExtensions.ToByteArray(writer.Write(ranges, b))).ToList();
+            var checks = Int8Check.Measure(name, float32Onnx, copies, checkPhotos, image, denoise, rangeMax, bgr);
+            var made = bits.Select((b, i) => new Int8Copy(b, copies[i], writer.Convolutions.Count, writer.ConvolutionCount, checks[i])).ToList();
+            return new Int8Copies(made[0], made[1]);
         }
         catch (OnnxRuntimeException e)
         {
@@ -65,7 +61,7 @@ public static class Int8Quantizer
         var images = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
         var others = inputs.Except(images).ToList();
         if (images.Count != 1 || others.Count > 1 || others is [var o] && o.Type?.TensorType?.Shape?.Dim is not [{ DimValue: 1 }])
-            throw new ModelImportException(name, "no int8 copy: only models with one image input (and optionally a denoise strength) are quantized; a model split into a statistics pass is not");
+            throw new ModelImportException(name, "no int8 copy: only models whose inputs are one image and at most a denoise strength of shape [1] are quantized (not a model split into a statistics pass)");
         return (images[0].Name, others.FirstOrDefault()?.Name);
     }
 }

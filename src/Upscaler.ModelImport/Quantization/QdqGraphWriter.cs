@@ -13,28 +13,28 @@ namespace Upscaler.ModelImport.Quantization;
 /// </summary>
 internal sealed class QdqGraphWriter
 {
-    private const int FloatType = (int)OnnxProto.TensorProto.Types.DataType.Float;
-
     /// <summary>The lowest opset with per-axis DequantizeLinear.</summary>
     public const int MinimumOpset = 13;
 
     private readonly OnnxProto.ModelProto model;
     private readonly Dictionary<string, OnnxProto.TensorProto> initializers;
+    private readonly HashSet<string> graphOutputs;
 
-    private readonly int weightMax;
+    // Positions in the graph's node list: ONNX node names may be empty or repeated.
+    private readonly HashSet<int> positions;
 
     /// <param name="model">The float32 model.</param>
-    /// <param name="floatFirst">Leave the first convolution in float32.</param>
-    /// <param name="floatLast">Leave the last convolution in float32.</param>
-    /// <param name="weightBits">8 (weights −127..127), or 7 (−63..63: AVX2's saturating int16 pair sums of uint8 × int8 products cannot overflow).</param>
-    public QdqGraphWriter(OnnxProto.ModelProto model, bool floatFirst, bool floatLast, int weightBits = 8)
+    /// <param name="floatEnds">Leave the first and last quantizable convolutions in float32.</param>
+    public QdqGraphWriter(OnnxProto.ModelProto model, bool floatEnds)
     {
         this.model = model;
-        weightMax = (1 << (weightBits - 1)) - 1;
         initializers = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
-        var convolutions = model.Graph.Node.Where(IsQuantizable).ToList();
-        int first = floatFirst ? 1 : 0, last = floatLast ? 1 : 0;
-        Convolutions = convolutions.Count > first + last ? convolutions.Skip(first).SkipLast(last).ToList() : [];
+        graphOutputs = model.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var candidates = model.Graph.Node.Select((node, index) => (node, index)).Where(p => IsQuantizable(p.node)).ToList();
+        int skip = floatEnds ? 1 : 0;
+        var chosen = candidates.Count > 2 * skip ? candidates.Skip(skip).SkipLast(skip).ToList() : [];
+        Convolutions = chosen.Select(p => p.node).ToList();
+        positions = chosen.Select(p => p.index).ToHashSet();
         ConvolutionCount = model.Graph.Node.Count(n => n.OpType == "Conv");
     }
 
@@ -58,11 +58,14 @@ internal sealed class QdqGraphWriter
     }
 
     /// <summary>Returns the QDQ model; <paramref name="activations"/> holds every tensor of <see cref="ActivationTensors"/>.</summary>
-    public OnnxProto.ModelProto Write(IReadOnlyDictionary<string, ActivationQuantization> activations)
+    /// <param name="activations">Each activation tensor's uint8 quantization.</param>
+    /// <param name="weightBits">8 (weights −127..127), or 7 (−63..63: AVX2's saturating int16 sums of pairs of uint8 × int8 products cannot overflow).</param>
+    public OnnxProto.ModelProto Write(IReadOnlyDictionary<string, ActivationQuantization> activations, int weightBits = 8)
     {
+        int weightMax = (1 << (weightBits - 1)) - 1;
         var result = model.Clone();
         var graph = result.Graph;
-        var quantized = Convolutions.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var names = new UniqueNames(model.Graph);
         var nodes = new List<OnnxProto.NodeProto>();
         var added = new List<OnnxProto.TensorProto>();
         var replaced = new HashSet<string>(StringComparer.Ordinal);
@@ -73,15 +76,15 @@ internal sealed class QdqGraphWriter
         {
             if (dequantized.TryGetValue(tensor, out string? existing))
                 return existing;
-            var (q, dq) = QuantizePair(tensor, tensor, tensor + "_dq", activations[tensor], nodes, added);
-            nodes.Add(q);
-            nodes.Add(dq);
-            return dequantized[tensor] = tensor + "_dq";
+            string output = names.Fresh(tensor + "_dq");
+            AddQuantizePair(tensor, tensor, output, activations[tensor], names, nodes, added);
+            return dequantized[tensor] = output;
         }
 
-        foreach (var source in graph.Node)
+        for (int index = 0; index < graph.Node.Count; index++)
         {
-            if (!quantized.Contains(source.Name))
+            var source = graph.Node[index];
+            if (!positions.Contains(index))
             {
                 nodes.Add(source);
                 continue;
@@ -92,44 +95,44 @@ internal sealed class QdqGraphWriter
             conv.Input[0] = Dequantized(input);
 
             var weight = initializers[conv.Input[1]];
-            float[] scales = WeightScales(weight, out sbyte[] values);
-            conv.Input[1] = AddDequantize(added, nodes, conv.Input[1], Int8Tensor(values, weight.Dims), scales, Zeros(scales.Length, OnnxProto.TensorProto.Types.DataType.Int8));
+            float[]? bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 ? FloatInitializers.Read(initializers[conv.Input[2]]) : null;
+            var (values, scales) = QuantizeWeights(FloatInitializers.Read(weight), (int)weight.Dims[0], weightMax, bias, x.Scale);
+            conv.Input[1] = AddDequantize(conv.Input[1], Int8Tensor(values, weight.Dims), scales, Zeros(scales.Length, OnnxProto.TensorProto.Types.DataType.Int8), names, nodes, added);
             replaced.Add(weight.Name);
-            if (conv.Input.Count > 2 && conv.Input[2].Length > 0)
+            if (bias is not null)
             {
-                var bias = initializers[conv.Input[2]];
                 float[] biasScales = scales.Select(s => x.Scale * s).ToArray();
-                int[] biasValues = Floats(bias).Select((b, i) => checked((int)Math.Round(b / biasScales[i]))).ToArray();
-                conv.Input[2] = AddDequantize(added, nodes, conv.Input[2], Int32Tensor(biasValues), biasScales, Zeros(biasScales.Length, OnnxProto.TensorProto.Types.DataType.Int32));
-                replaced.Add(bias.Name);
+                int[] biasValues = bias.Select((b, c) => (int)Math.Round(b / biasScales[c])).ToArray();
+                conv.Input[2] = AddDequantize(conv.Input[2], Int32Tensor(biasValues), biasScales, Zeros(biasScales.Length, OnnxProto.TensorProto.Types.DataType.Int32), names, nodes, added);
+                replaced.Add(source.Input[2]);
             }
 
             // The convolution writes a new tensor; its Q/DQ pair gives the old name to the old readers.
-            conv.Output[0] = output + "_conv";
+            conv.Output[0] = names.Fresh(output + "_conv");
             nodes.Add(conv);
-            var (quantizeOut, dequantizeOut) = QuantizePair(output, output + "_conv", output, activations[output], nodes, added);
-            nodes.Add(quantizeOut);
-            nodes.Add(dequantizeOut);
-            if (activations.ContainsKey(output) && Convolutions.Any(c => c.Input[0] == output))
-                dequantized[output] = output;   // already a dequantized value: its readers need no second pair
+            AddQuantizePair(output, conv.Output[0], output, activations[output], names, nodes, added);
+            dequantized[output] = output;   // already a dequantized value: quantized convolutions reading it need no second pair
         }
 
         graph.Node.Clear();
         graph.Node.AddRange(nodes);
-        var kept = graph.Initializer.Where(t => !replaced.Contains(t.Name) || nodes.Any(n => n.Input.Contains(t.Name))).ToList();
+        var used = nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        var kept = graph.Initializer.Where(t => !replaced.Contains(t.Name) || used.Contains(t.Name)).ToList();
         graph.Initializer.Clear();
         graph.Initializer.AddRange(kept.Concat(added));
         return result;
     }
 
-    // Weights read by one node only, and not also graph inputs (which a caller could override).
+    // Weights read by this node only and not graph inputs (a caller could override those); an output
+    // the graph returns stays float, or its values would be rounded to 256 levels.
     private bool IsQuantizable(OnnxProto.NodeProto node) =>
         node.OpType == "Conv"
         && node.Input.Count >= 2
         && node.Input.Skip(1).All(OwnedConstant)
-        && initializers.TryGetValue(node.Input[1], out var w) && w.DataType == FloatType && w.Dims.Count == 4
+        && !graphOutputs.Contains(node.Output[0])
+        && initializers.TryGetValue(node.Input[1], out var w) && w.DataType == FloatInitializers.FloatType && w.Dims.Count == 4
         && (node.Input.Count < 3 || node.Input[2].Length == 0
-            || initializers.TryGetValue(node.Input[2], out var b) && b.DataType == FloatType && b.Dims.Count == 1);
+            || initializers.TryGetValue(node.Input[2], out var b) && b.DataType == FloatInitializers.FloatType && b.Dims.Count == 1);
 
     private bool OwnedConstant(string name) =>
         name.Length == 0
@@ -137,45 +140,51 @@ internal sealed class QdqGraphWriter
             && model.Graph.Node.Sum(n => n.Input.Count(i => i == name)) == 1
             && model.Graph.Input.All(i => i.Name != name);
 
-    /// <summary>Per-output-channel symmetric int8 weights (−weightMax..weightMax); an all-zero channel gets scale 1.</summary>
-    private float[] WeightScales(OnnxProto.TensorProto weight, out sbyte[] values)
+    /// <summary>
+    /// Per-output-channel symmetric weights in −weightMax..weightMax (an all-zero channel gets scale 1).
+    /// A channel's scale is raised where its bias would not fit an int32 at input scale × weight scale
+    /// (weights near zero under a large bias), as ONNX Runtime's own quantizer does.
+    /// </summary>
+    private static (sbyte[] Values, float[] Scales) QuantizeWeights(float[] w, int channels, int weightMax, float[]? bias, float inputScale)
     {
-        float[] w = Floats(weight);
-        int channels = (int)weight.Dims[0], per = w.Length / channels;
+        int per = w.Length / channels;
         var scales = new float[channels];
-        values = new sbyte[w.Length];
+        var values = new sbyte[w.Length];
         for (int c = 0; c < channels; c++)
         {
             var span = w.AsSpan(c * per, per);
             // MaxMagnitude returns the value (with its sign) whose magnitude is largest.
             float max = Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(span));
-            scales[c] = max > 0 ? max / weightMax : 1f;
+            float scale = max > 0 ? max / weightMax : 1f;
+            if (bias is not null)   // twice the least scale that fits, so rounding cannot push it over
+                scale = Math.Max(scale, (float)(Math.Abs(bias[c]) / (inputScale * (double)int.MaxValue) * 2));
+            scales[c] = scale;
             for (int i = 0; i < per; i++)
-                values[c * per + i] = (sbyte)Math.Clamp(Math.Round(span[i] / scales[c]), -weightMax, weightMax);
+                values[c * per + i] = (sbyte)Math.Clamp(Math.Round(span[i] / scale), -weightMax, weightMax);
         }
-        return scales;
+        return (values, scales);
     }
 
-    private static (OnnxProto.NodeProto Quantize, OnnxProto.NodeProto Dequantize) QuantizePair(
-        string name, string input, string output, ActivationQuantization q, List<OnnxProto.NodeProto> nodes, List<OnnxProto.TensorProto> added)
+    private static void AddQuantizePair(string name, string input, string output, ActivationQuantization q,
+        UniqueNames names, List<OnnxProto.NodeProto> nodes, List<OnnxProto.TensorProto> added)
     {
-        string scale = name + "_scale", zeroPoint = name + "_zero_point", quantized = name + "_quantized";
+        string scale = names.Fresh(name + "_scale"), zeroPoint = names.Fresh(name + "_zero_point"), quantized = names.Fresh(name + "_quantized");
         added.Add(FloatTensor(scale, [q.Scale], scalar: true));
-        var zp = new OnnxProto.TensorProto { Name = zeroPoint, DataType = (int)OnnxProto.TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(q.ZeroPoint) };
-        added.Add(zp);
-        return (Node("QuantizeLinear", name + "_QuantizeLinear", [input, scale, zeroPoint], quantized),
-                Node("DequantizeLinear", name + "_DequantizeLinear", [quantized, scale, zeroPoint], output));
+        added.Add(new OnnxProto.TensorProto { Name = zeroPoint, DataType = (int)OnnxProto.TensorProto.Types.DataType.Uint8, RawData = ByteString.CopyFrom(q.ZeroPoint) });
+        nodes.Add(Node("QuantizeLinear", names.Fresh(name + "_QuantizeLinear"), [input, scale, zeroPoint], quantized));
+        nodes.Add(Node("DequantizeLinear", names.Fresh(name + "_DequantizeLinear"), [quantized, scale, zeroPoint], output));
     }
 
-    private static string AddDequantize(List<OnnxProto.TensorProto> added, List<OnnxProto.NodeProto> nodes, string name,
-        OnnxProto.TensorProto values, float[] scales, OnnxProto.TensorProto zeroPoints)
+    private static string AddDequantize(string name, OnnxProto.TensorProto values, float[] scales, OnnxProto.TensorProto zeroPoints,
+        UniqueNames names, List<OnnxProto.NodeProto> nodes, List<OnnxProto.TensorProto> added)
     {
-        values.Name = name + "_quantized";
-        zeroPoints.Name = name + "_zero_point";
+        values.Name = names.Fresh(name + "_quantized");
+        zeroPoints.Name = names.Fresh(name + "_zero_point");
+        string scale = names.Fresh(name + "_scale");
         added.Add(values);
-        added.Add(FloatTensor(name + "_scale", scales, scalar: false));
+        added.Add(FloatTensor(scale, scales, scalar: false));
         added.Add(zeroPoints);
-        var dq = Node("DequantizeLinear", name + "_DequantizeLinear", [values.Name, name + "_scale", zeroPoints.Name], name + "_dequantized");
+        var dq = Node("DequantizeLinear", names.Fresh(name + "_DequantizeLinear"), [values.Name, scale, zeroPoints.Name], names.Fresh(name + "_dequantized"));
         dq.Attribute.Add(new OnnxProto.AttributeProto { Name = "axis", Type = OnnxProto.AttributeProto.Types.AttributeType.Int, I = 0 });
         nodes.Add(dq);
         return dq.Output[0];
@@ -189,12 +198,9 @@ internal sealed class QdqGraphWriter
         return node;
     }
 
-    private static float[] Floats(OnnxProto.TensorProto t) =>
-        t.RawData.Length > 0 ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(t.RawData.Span).ToArray() : t.FloatData.ToArray();
-
     private static OnnxProto.TensorProto FloatTensor(string name, float[] values, bool scalar)
     {
-        var t = new OnnxProto.TensorProto { Name = name, DataType = FloatType };
+        var t = new OnnxProto.TensorProto { Name = name, DataType = FloatInitializers.FloatType };
         if (!scalar)
             t.Dims.Add(values.Length);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
@@ -224,5 +230,26 @@ internal sealed class QdqGraphWriter
         int size = type == OnnxProto.TensorProto.Types.DataType.Int32 ? 4 : 1;
         t.RawData = ByteString.CopyFrom(new byte[count * size]);
         return t;
+    }
+
+    /// <summary>Names not yet used anywhere in the graph (tensors, initializers, nodes), so added ones never collide with a user's.</summary>
+    private sealed class UniqueNames
+    {
+        private readonly HashSet<string> taken;
+
+        public UniqueNames(OnnxProto.GraphProto graph)
+        {
+            taken = graph.Node.SelectMany(n => n.Input.Concat(n.Output).Append(n.Name))
+                .Concat(graph.Input.Select(i => i.Name)).Concat(graph.Output.Select(o => o.Name))
+                .Concat(graph.Initializer.Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
+        }
+
+        public string Fresh(string hint)
+        {
+            string name = hint;
+            for (int i = 2; !taken.Add(name); i++)
+                name = $"{hint}_{i}";
+            return name;
+        }
     }
 }

@@ -4,9 +4,10 @@ using Upscaler.ModelImport.Quantization;
 namespace Upscaler.DevTools.Commands;
 
 /// <summary>
-/// Writes the int8 copy <c>upscaler models add --int8</c> would make of a float32 ONNX model, whether or
-/// not it passes the agreement bar, so its accuracy can be measured the standard way (Set5/Set14,
-/// models/eval/evaluate_avx2_int8.py --native) and its speed timed.
+/// Writes an int8 copy <c>upscaler models add --int8</c> would make of a float32 ONNX model (RGB), whether
+/// or not it passes the bars, so its accuracy can be measured the standard way (Set5/Set14,
+/// models/eval/evaluate_int8_copies.py) and its speed timed. <c>--calibrate</c> comes last: every
+/// argument after it is a photo.
 /// </summary>
 internal sealed class Int8CopyCommand : IDevCommand
 {
