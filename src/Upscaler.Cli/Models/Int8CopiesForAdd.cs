@@ -1,11 +1,13 @@
+using Upscaler.Cli.Images;
+using Upscaler.Core;
 using Upscaler.ModelImport;
 using Upscaler.ModelImport.Quantization;
 
 namespace Upscaler.Cli.Models;
 
 /// <summary>
-/// The int8 part of <c>models add --int8 --calibrate PHOTO…</c>: calibration crops from the photos,
-/// the two copies, the files of those that pass their bars, and one line per copy saying what was
+/// The int8 part of <c>models add --int8 --calibrate PHOTO…</c>: calibration crops from the photos
+/// (<see cref="CalibrationSet"/>), the two copies, the files of those that pass their bars, and one line per copy saying what was
 /// measured. A model that cannot be quantized is still added (float32), with a line saying why;
 /// unreadable photos are the caller's error.
 /// </summary>
@@ -15,7 +17,9 @@ internal static class Int8CopiesForAdd
 
     public static Result Make(string modelFile, byte[] onnx, IReadOnlyList<string> photos, float rangeMax, Core.ChannelOrder order, string scratch)
     {
-        var (calibration, checkPhotos) = CalibrationCrops.From(photos, rangeMax, order);
+        var (calibration, checkPhotos) = CalibrationSet.From(photos.Select(p => (Func<PixelImage>)(() => VipsImageReader.Read(p).Pixels)).ToList(), rangeMax, order == Core.ChannelOrder.Bgr);
+        if (calibration.Count < 2)
+            throw new ImageFileException($"--calibrate: the images give {calibration.Count} crops of {CalibrationSet.Side}x{CalibrationSet.Side} px; give larger or more photos");
         Int8Copies copies;
         try
         {

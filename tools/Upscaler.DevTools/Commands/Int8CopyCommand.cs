@@ -1,4 +1,4 @@
-using Upscaler.Cli.Models;
+using Upscaler.Cli.Images;
 using Upscaler.ModelImport.Quantization;
 
 namespace Upscaler.DevTools.Commands;
@@ -25,7 +25,7 @@ internal sealed class Int8CopyCommand : IDevCommand
         }
         float rangeMax = args.Contains("--range-255") ? 255f : 1f;
         var options = new Int8Options { EqualizeChannels = !args.Contains("--no-equalize") };
-        var (calibration, photos) = CalibrationCrops.From(args[(calibrate + 1)..], rangeMax, Core.ChannelOrder.Rgb);
+        var (calibration, photos) = CalibrationSet.From(args[(calibrate + 1)..].Select(p => (Func<Core.PixelImage>)(() => VipsImageReader.Read(p).Pixels)).ToList(), rangeMax, bgr: false);
         var copies = Int8Quantizer.Quantize(args[0], File.ReadAllBytes(args[0]), calibration, photos, rangeMax, bgr: false, options);
         var copy = args.Contains("--avx2") ? copies.Int8Avx2 : copies.Int8;
         File.WriteAllBytes(args[1], copy.Onnx);
