@@ -52,9 +52,7 @@ internal static class ActivationCalibrator
         var fetched = tensors.Where(t => !graphInputs.Contains(t)).ToList();
         foreach (var input in inputs)
         {
-            var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(imageInput, input.Image) };
-            if (denoiseInput is not null)
-                feeds.Add(NamedOnnxValue.CreateFromTensor(denoiseInput, new DenseTensor<float>(new[] { input.Denoise }, [1])));
+            var feeds = ModelFeeds.For(imageInput, input.Image, denoiseInput, input.Denoise);
             if (tensors.Contains(imageInput))
                 seen(imageInput, input.Image);
             using var results = session.Run(feeds, fetched);

@@ -91,10 +91,7 @@ public static class Int8Check
 
     private static DenseTensor<float> Run(InferenceSession session, DenseTensor<float> input, string image, string? denoise)
     {
-        var feeds = new List<NamedOnnxValue> { NamedOnnxValue.CreateFromTensor(image, input) };
-        if (denoise is not null)
-            feeds.Add(NamedOnnxValue.CreateFromTensor(denoise, new DenseTensor<float>(new[] { 0f }, [1])));
-        using var results = session.Run(feeds);
+        using var results = session.Run(ModelFeeds.For(image, input, denoise, 0f));
         return (DenseTensor<float>)results[0].AsTensor<float>().Clone();
     }
 
