@@ -82,7 +82,7 @@ public class Int8QuantizerTests
     {
         // A channel whose largest weight is negative once got scale 1 (all its weights rounded to 0).
         var model = OnnxProto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(GeneralX4));
-        var writer = new QdqGraphWriter(model, floatEnds: true);
+        var writer = new QdqGraphWriter(model);
         var ranges = writer.ActivationTensors.ToDictionary(t => t, _ => ActivationQuantization.Covering(-1, 1));
         var written = writer.Write(ranges);
         var initializers = written.Graph.Initializer.ToDictionary(t => t.Name);
@@ -106,7 +106,7 @@ public class Int8QuantizerTests
         var model = OnnxProto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(GeneralX4));
         foreach (var node in model.Graph.Node)
             node.Name = "";
-        var writer = new QdqGraphWriter(model, floatEnds: true);
+        var writer = new QdqGraphWriter(model);
         var written = writer.Write(writer.ActivationTensors.ToDictionary(t => t, _ => ActivationQuantization.Covering(-1, 1)));
         Assert.That(written.Graph.Node.Count(n => n.OpType == "Conv"), Is.EqualTo(12));
         Assert.That(written.Graph.Node.Count(n => n.OpType == "QuantizeLinear"), Is.EqualTo(20));
@@ -120,7 +120,7 @@ public class Int8QuantizerTests
     {
         // Weights of 1e-9 under a bias of 0.5: at weight scale 1e-9/127 the bias is ~6e10 steps.
         var model = OnnxProto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(GeneralX4));
-        var writer = new QdqGraphWriter(model, floatEnds: true);
+        var writer = new QdqGraphWriter(model);
         var conv = writer.Convolutions[3];
         var weight = model.Graph.Initializer.Single(t => t.Name == conv.Input[1]);
         var bias = model.Graph.Initializer.Single(t => t.Name == conv.Input[2]);
@@ -132,7 +132,7 @@ public class Int8QuantizerTests
         FloatInitializers.Write(weight, w);
         FloatInitializers.Write(bias, b);
 
-        var written = new QdqGraphWriter(model, floatEnds: true).Write(writer.ActivationTensors.ToDictionary(t => t, _ => ActivationQuantization.Covering(-1, 1)));
+        var written = new QdqGraphWriter(model).Write(writer.ActivationTensors.ToDictionary(t => t, _ => ActivationQuantization.Covering(-1, 1)));
         var initializers = written.Graph.Initializer.ToDictionary(t => t.Name);
         float[] biasScales = FloatInitializers.Read(initializers[conv.Input[2] + "_scale"]);
         int[] biasValues = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(initializers[conv.Input[2] + "_quantized"].RawData.Span).ToArray();

@@ -33,13 +33,13 @@ public static class Int8Quantizer
             throw new ModelImportException(name, $"no int8 copy: the model uses ONNX opset {opset}, per-channel int8 needs {QdqGraphWriter.MinimumOpset} or later");
         var (image, denoise) = Inputs(name, model);
 
-        if (!new QdqGraphWriter(model, options.FloatEnds).Convolutions.Any())
+        if (!new QdqGraphWriter(model).Convolutions.Any())
             throw new ModelImportException(name, "no int8 copy: the model has no convolution with constant weights to quantize besides its first and last, which stay float32");
         try
         {
             if (options.EqualizeChannels)
                 model = ChannelEqualizer.Equalize(model, calibration, image, denoise);
-            var writer = new QdqGraphWriter(model, options.FloatEnds);
+            var writer = new QdqGraphWriter(model);
             var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise);
             var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ChooseRange(writer.LeakySlopeAfter(s.Key)), StringComparer.Ordinal);
             int[] bits = [8, 7];

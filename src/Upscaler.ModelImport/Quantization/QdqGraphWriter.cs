@@ -9,7 +9,9 @@ namespace Upscaler.ModelImport.Quantization;
 /// DequantizeLinear(int8 weights, per-output-channel scale, zero point 0) and DequantizeLinear(int32
 /// bias, scale = input scale × weight scale), and its input and output pass through a
 /// QuantizeLinear → DequantizeLinear pair (per-tensor uint8). Everything else stays float, and the
-/// graph's inputs and outputs keep their names and types.
+/// graph's inputs and outputs keep their names and types. The first and last quantizable convolutions
+/// stay float32 too: they touch the 3-channel image, so they cost little, and they are where rounding
+/// shows most (the first sees the image's fine steps, the last writes the result's).
 /// </summary>
 internal sealed class QdqGraphWriter
 {
@@ -24,15 +26,13 @@ internal sealed class QdqGraphWriter
     private readonly HashSet<int> positions;
 
     /// <param name="model">The float32 model.</param>
-    /// <param name="floatEnds">Leave the first and last quantizable convolutions in float32.</param>
-    public QdqGraphWriter(OnnxProto.ModelProto model, bool floatEnds)
+    public QdqGraphWriter(OnnxProto.ModelProto model)
     {
         this.model = model;
         initializers = model.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         graphOutputs = model.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var candidates = model.Graph.Node.Select((node, index) => (node, index)).Where(p => IsQuantizable(p.node)).ToList();
-        int skip = floatEnds ? 1 : 0;
-        var chosen = candidates.Count > 2 * skip ? candidates.Skip(skip).SkipLast(skip).ToList() : [];
+        var chosen = candidates.Count > 2 ? candidates.Skip(1).SkipLast(1).ToList() : [];
         Convolutions = chosen.Select(p => p.node).ToList();
         positions = chosen.Select(p => p.index).ToHashSet();
         ConvolutionCount = model.Graph.Node.Count(n => n.OpType == "Conv");
