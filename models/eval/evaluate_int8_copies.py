@@ -8,7 +8,7 @@ measured the standard way, and what they look like.
         [--out models/eval/results/int8-copies.json] [--strip models/cards/int8-copies.png]
 
 Each pair runs natively in ONNX Runtime (models/eval/ort_pipe, the engine's library and session
-settings; on a VNNI processor, the exact int8 kernels) on Set5/Set14 (evaluate.bench: MATLAB-bicubic
+settings; on a VNNI processor, the exact int8 kernels) on Set5/Set14 (evaluate_avx2_int8.measure, i.e. evaluate.bench: MATLAB-bicubic
 LR, PSNR-Y, shaved borders; reporting only). `--strip` draws, per pair, the float32 result, the int8
 result and their difference (x8) at 100 % on a crop of samples/cat.png (fur and wicker, where an
 invented texture shows), the LR made with the same MATLAB-style bicubic.
@@ -23,9 +23,8 @@ from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import evaluate                                    # noqa: E402
 import strips                                      # noqa: E402
-from evaluate_avx2_int8 import PipeRunner, build_pipe, ORT_VERSION   # noqa: E402
+from evaluate_avx2_int8 import PipeRunner, build_pipe, measure, ORT_VERSION   # noqa: E402
 from imresize import imresize                      # noqa: E402
 
 CAT = os.path.join(strips.ROOT, "samples", "cat.png")
@@ -34,8 +33,7 @@ CAT_CROP = (slice(8, 200), slice(100, 292))        # HR px: the cat's face and t
 
 def bench(path):
     runner = PipeRunner(path)
-    out = {name: evaluate.bench(name, runner.scale, lambda lr: runner(lr, 0.0))[0] for name in ("Set5", "Set14")}
-    return runner, out
+    return runner, {name: r["psnr"] for name, r in measure(runner, runner.scale, validation=False, val_images=None).items()}
 
 
 def main():
