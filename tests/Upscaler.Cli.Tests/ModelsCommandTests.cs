@@ -176,6 +176,36 @@ public class ModelsCommandTests : ScratchFolderTests
     }
 
     [Test]
+    public async Task A_taken_id_is_refused_before_the_model_is_converted_or_its_int8_copies_made()
+    {
+        string onnx = Path.Combine(Cli.TestModels, "test-x4.onnx");
+        Assert.That((await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", "mine")).ExitCode, Is.Zero);
+        // The photo cannot be read: had the calibration begun, that would be the error.
+        string notAnImage = Dir.File("notes.png");
+        File.WriteAllText(notAnImage, "not a picture");
+        foreach (var (id, says) in new[] { ("mine", "the id \"mine\" is taken by an installed user model"), ("test-x2", "the id \"test-x2\" is taken by an installed shipped model") })
+        {
+            var add = await Cli.RunAsync(Cli.TestModels, "models", "add", onnx, "--id", id, "--int8", "--calibrate", notAnImage);
+            Assert.That(add.ExitCode, Is.EqualTo(1), add.ToString());
+            Assert.That(add.Error, Does.StartWith($"upscaler: error: {says}; choose another with --id"), add.ToString());
+        }
+        Assert.That(Directory.GetFiles(UserFolder).Select(Path.GetFileName), Is.EquivalentTo(new[] { "manifest.json", "mine.onnx" }));
+    }
+
+    [Test]
+    public async Task A_cancelled_add_says_so_exits_130_and_registers_nothing()
+    {
+        string onnx = Path.Combine(Cli.TestModels, "test-x4.onnx");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();   // as Ctrl+C does (InterruptSignals)
+        var add = await Cli.RunAsync(Cli.TestModels, cancelled.Token, "models", "add", onnx, "--id", "mine", "--int8", "--calibrate", Dir.Png("in.png", 96, 96));
+        Assert.That(add.ExitCode, Is.EqualTo(130), add.ToString());
+        Assert.That(add.Error, Is.EqualTo("upscaler: cancelled; nothing was added" + Environment.NewLine));
+        Assert.That(Directory.Exists(UserFolder) ? Directory.GetFiles(UserFolder) : [], Is.Empty);
+        Assert.That(Directory.GetDirectories(Path.GetTempPath(), $"upscaler-add-{Environment.ProcessId}-*"), Is.Empty, "the scratch folder is removed");
+    }
+
+    [Test]
     public async Task Files_that_are_not_models_or_are_cut_short_are_refused_with_nothing_registered()
     {
         var (param, bin) = NcnnNearestX2();

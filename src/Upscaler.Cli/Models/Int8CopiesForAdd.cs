@@ -15,15 +15,20 @@ internal static class Int8CopiesForAdd
 {
     public sealed record Result(string? Int8File, string? Int8Avx2File, IReadOnlyList<string> Notes);
 
-    public static Result Make(string modelFile, byte[] onnx, IReadOnlyList<string> photos, float rangeMax, Core.ChannelOrder order, string scratch)
+    public static Result Make(string modelFile, byte[] onnx, IReadOnlyList<string> photos, float rangeMax, Core.ChannelOrder order, string scratch,
+        CancellationToken cancellationToken)
     {
-        var (calibration, checkPhotos) = CalibrationSet.From(photos.Select(p => (Func<PixelImage>)(() => VipsImageReader.Read(p).Pixels)).ToList(), rangeMax, order == Core.ChannelOrder.Bgr);
+        var (calibration, checkPhotos) = CalibrationSet.From(photos.Select(p => (Func<PixelImage>)(() =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return VipsImageReader.Read(p).Pixels;
+        })).ToList(), rangeMax, order == Core.ChannelOrder.Bgr);
         if (calibration.Count < 2)
             throw new ImageFileException($"--calibrate: the images give {calibration.Count} crops of {CalibrationSet.Side}x{CalibrationSet.Side} px; give larger or more photos");
         Int8Copies copies;
         try
         {
-            copies = Int8Quantizer.Quantize(modelFile, onnx, calibration, checkPhotos, rangeMax, order == Core.ChannelOrder.Bgr);
+            copies = Int8Quantizer.Quantize(modelFile, onnx, calibration, checkPhotos, rangeMax, order == Core.ChannelOrder.Bgr, cancellationToken: cancellationToken);
         }
         catch (ModelImportException e)
         {

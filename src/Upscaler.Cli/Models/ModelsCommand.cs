@@ -58,10 +58,11 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
         {
             files, id, kind, name, range, order, overlap, licence, source, into, int8, calibrate,
         };
-        add.SetAction(result => Add(new AddRequest(
+        // Synchronous work, but it takes the token: quantizing a big model takes minutes and Ctrl+C must stop it.
+        add.SetAction((result, cancellationToken) => Task.FromResult(Add(new AddRequest(
             result.GetValue(files)!, result.GetValue(id), result.GetValue(kind), result.GetValue(name), result.GetValue(range),
             result.GetValue(order), result.GetValue(overlap), result.GetValue(licence), result.GetValue(source), result.GetValue(into),
-            result.GetValue(int8), result.GetValue(calibrate) ?? [])));
+            result.GetValue(int8), result.GetValue(calibrate) ?? []), cancellationToken)));
         list.Subcommands.Add(add);
 
         var removeId = new Argument<string>("ID") { Description = "The id of a model you added" };
@@ -109,7 +110,7 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
         _ => "yours",
     };
 
-    private int Add(AddRequest request)
+    private int Add(AddRequest request, CancellationToken cancellationToken)
     {
         string scratch = Path.Combine(Path.GetTempPath(), $"upscaler-add-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -118,6 +119,11 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 return Fail($"{file}: no such file");
             if (request.Int8 != request.Calibrate.Length > 0)
                 return Fail(request.Int8 ? "--int8 needs --calibrate FILE...: a few photos like those you will upscale" : "--calibrate is for --int8");
+            string modelId = request.Id ?? ModelIdFromFile.For(request.Files[0]);
+            using var services = createServices(request.Into is { } into ? s => s.UserModelsDirectory = Path.GetFullPath(into) : null);
+            var registry = services.GetRequiredService<IModelRegistry>();
+            registry.CheckId(modelId);   // before converting and quantizing, which can take minutes
+
             var converted = ModelConverter.Convert(request.Files, new ConvertOptions { SplitGlobalPooling = true });
             Directory.CreateDirectory(scratch);
             string onnx = Path.Combine(scratch, "model.onnx");
@@ -132,12 +138,12 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             float rangeMax = (raw ? request.Range == "0-255" : converted.Range == PixelRange.ZeroTo255) ? 255f : 1f;
             var channelOrder = (raw ? request.Order == "bgr" : converted.Order == Upscaler.ModelImport.ChannelOrder.Bgr) ? Core.ChannelOrder.Bgr : Core.ChannelOrder.Rgb;
             var int8 = request.Int8
-                ? Int8CopiesForAdd.Make(request.Files[0], converted.Onnx, request.Calibrate, rangeMax, channelOrder, scratch)
+                ? Int8CopiesForAdd.Make(request.Files[0], converted.Onnx, request.Calibrate, rangeMax, channelOrder, scratch, cancellationToken)
                 : new Int8CopiesForAdd.Result(null, null, []);
 
             var registration = new ModelRegistration
             {
-                Id = request.Id ?? ModelIdFromFile.For(request.Files[0]),
+                Id = modelId,
                 Kind = request.Kind is { } k ? Enum.Parse<ModelKind>(k, ignoreCase: true) : KindGuess.FromFileName(request.Files[0]),
                 OnnxFile = onnx,
                 StatisticsFile = statistics,
@@ -158,8 +164,6 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 Source = request.Source ?? string.Join(" + ", request.Files.Select(Path.GetFileName)),
             };
 
-            using var services = createServices(request.Into is { } into ? s => s.UserModelsDirectory = Path.GetFullPath(into) : null);
-            var registry = services.GetRequiredService<IModelRegistry>();
             var added = registry.Add(registration);
             output.WriteLine($"added {added.Id}: {added.Kind.ToString().ToLowerInvariant()} x{added.Scale}"
                 + $"{(added.Architecture is { } a ? $", {a}" : "")}, {(added.HasDenoise ? "with" : "no")} denoise control, "
@@ -167,6 +171,11 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             foreach (string note in int8.Notes)
                 output.WriteLine(note);
             return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            error.WriteLine("upscaler: cancelled; nothing was added");
+            return ExitCodes.Cancelled;
         }
         catch (ModelImportException e)
         {

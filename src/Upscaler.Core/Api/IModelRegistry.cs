@@ -17,6 +17,13 @@ public interface IModelRegistry
     /// <exception cref="ModelCatalogException">not a usable model, a taken id, an unwritable folder.</exception>
     ModelInfo Add(ModelRegistration registration);
 
+    /// <summary>
+    /// What <see cref="Add"/> would say about <paramref name="id"/> alone, said before slow work (converting,
+    /// quantizing) rather than after it.
+    /// </summary>
+    /// <exception cref="ModelCatalogException">not a usable id, taken by an installed model, or its file exists in the folder.</exception>
+    void CheckId(string id);
+
     /// <summary>Unlists a model added earlier and deletes its file.</summary>
     /// <exception cref="ModelCatalogException">no such model in the folder (shipped and bundled models cannot be removed).</exception>
     void Remove(string id);

@@ -24,21 +24,28 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
 
     private string ManifestPath => Path.Combine(Folder, ModelCatalog.ManifestFileName);
 
+    public void CheckId(string id)
+    {
+        if (!IdPattern().IsMatch(id))
+            throw new ModelCatalogException($"\"{id}\" is not a usable model id: use lower-case letters, digits, '.', '_' and '-' (at most 64)");
+        if (catalog.Models.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase)) is { } taken)
+            throw new ModelCatalogException($"the id \"{id}\" is taken by an installed {taken.Origin.ToString().ToLowerInvariant()} model; choose another with --id");
+        if (Path.Combine(Folder, id + ".onnx") is var final && File.Exists(final))
+            throw new ModelCatalogException($"{final} already exists; remove it or choose another id");
+    }
+
     public ModelInfo Add(ModelRegistration r)
     {
-        if (!IdPattern().IsMatch(r.Id))
-            throw new ModelCatalogException($"\"{r.Id}\" is not a usable model id: use lower-case letters, digits, '.', '_' and '-' (at most 64)");
+        CheckId(r.Id);
         if (r.RangeMax is not (1f or 255f))
             throw new ModelCatalogException($"a value range up to {r.RangeMax} is not supported: models read 0..1 or 0..255");
-        if (catalog.Models.FirstOrDefault(m => string.Equals(m.Id, r.Id, StringComparison.OrdinalIgnoreCase)) is { } taken)
-            throw new ModelCatalogException($"the id \"{r.Id}\" is taken by an installed {taken.Origin.ToString().ToLowerInvariant()} model; choose another with --id");
         if (!File.Exists(r.OnnxFile))
             throw new ModelCatalogException($"{r.OnnxFile}: no such file");
 
         Directory.CreateDirectory(Folder);
         using var writeLock = Lock();
         string fileName = r.Id + ".onnx", final = Path.Combine(Folder, fileName);
-        if (File.Exists(final))
+        if (File.Exists(final))   // again under the lock: another writer may have added it since
             throw new ModelCatalogException($"{final} already exists; remove it or choose another id");
 
         string temporary = Path.Combine(Folder, $".{fileName}.{Guid.NewGuid():N}.partial");

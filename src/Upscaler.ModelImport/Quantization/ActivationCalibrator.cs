@@ -12,16 +12,18 @@ internal static class ActivationCalibrator
 {
     /// <summary>What each of <paramref name="tensors"/> held over all inputs.</summary>
     public static IReadOnlyDictionary<string, ActivationStatistics> Measure(
-        OnnxProto.ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<CalibrationInput> inputs, string imageInput, string? denoiseInput)
+        OnnxProto.ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<CalibrationInput> inputs, string imageInput, string? denoiseInput,
+        CancellationToken cancellationToken = default)
     {
         var statistics = tensors.Select((t, i) => (t, new ActivationStatistics(seed: i))).ToDictionary(p => p.t, p => p.Item2, StringComparer.Ordinal);
-        Run(model, tensors, inputs, imageInput, denoiseInput, (name, value) => statistics[name].Add(value.Buffer.Span));
+        Run(model, tensors, inputs, imageInput, denoiseInput, (name, value) => statistics[name].Add(value.Buffer.Span), cancellationToken);
         return statistics;
     }
 
     /// <summary>The largest magnitude of each channel of each of <paramref name="tensors"/> (NCHW) over all inputs.</summary>
     public static IReadOnlyDictionary<string, float[]> ChannelMaxima(
-        OnnxProto.ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<CalibrationInput> inputs, string imageInput, string? denoiseInput)
+        OnnxProto.ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<CalibrationInput> inputs, string imageInput, string? denoiseInput,
+        CancellationToken cancellationToken = default)
     {
         var maxima = new Dictionary<string, float[]>(StringComparer.Ordinal);
         Run(model, tensors, inputs, imageInput, denoiseInput, (name, value) =>
@@ -30,12 +32,12 @@ internal static class ActivationCalibrator
             var max = maxima.TryGetValue(name, out var m) ? m : maxima[name] = new float[channels];
             for (int c = 0; c < channels; c++)
                 max[c] = Math.Max(max[c], Math.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(value.Buffer.Span.Slice(c * plane, plane))));
-        });
+        }, cancellationToken);
         return maxima;
     }
 
     private static void Run(OnnxProto.ModelProto model, IReadOnlyList<string> tensors, IReadOnlyList<CalibrationInput> inputs,
-        string imageInput, string? denoiseInput, Action<string, DenseTensor<float>> seen)
+        string imageInput, string? denoiseInput, Action<string, DenseTensor<float>> seen, CancellationToken cancellationToken)
     {
         var probe = model.Clone();
         var graphInputs = probe.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
@@ -49,13 +51,14 @@ internal static class ActivationCalibrator
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probe), options);
+        using var runs = new CancellableRuns(cancellationToken);
         var fetched = tensors.Where(t => !graphInputs.Contains(t)).ToList();
         foreach (var input in inputs)
         {
             var feeds = ModelFeeds.For(imageInput, input.Image, denoiseInput, input.Denoise);
             if (tensors.Contains(imageInput))
                 seen(imageInput, input.Image);
-            using var results = session.Run(feeds, fetched);
+            using var results = runs.Run(session, feeds, fetched);
             foreach (var r in results)
                 seen(r.Name, (DenseTensor<float>)r.AsTensor<float>());
         }

@@ -16,12 +16,13 @@ internal static class ChannelEqualizer
     /// <summary>Scales are kept within this factor either way: a dead channel must not blow up B's weights.</summary>
     private const float MaxScale = 32f;
 
-    public static OnnxProto.ModelProto Equalize(OnnxProto.ModelProto model, IReadOnlyList<CalibrationInput> inputs, string image, string? denoise)
+    public static OnnxProto.ModelProto Equalize(OnnxProto.ModelProto model, IReadOnlyList<CalibrationInput> inputs, string image, string? denoise,
+        CancellationToken cancellationToken = default)
     {
         var pairs = Pairs(model).ToList();
         if (pairs.Count == 0)
             return model;
-        var maxima = ActivationCalibrator.ChannelMaxima(model, pairs.Select(p => p.Activation).ToList(), inputs, image, denoise);
+        var maxima = ActivationCalibrator.ChannelMaxima(model, pairs.Select(p => p.Activation).ToList(), inputs, image, denoise, cancellationToken);
         var result = model.Clone();
         var initializers = result.Graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         foreach (var (producer, activation, consumer) in pairs)

@@ -30,14 +30,16 @@ public static class Int8Check
     public const int MinimumInputSide = 16;
 
     internal static IReadOnlyList<Int8CheckResult> Measure(string name, byte[] float32, IReadOnlyList<byte[]> copies,
-        IReadOnlyList<DenseTensor<float>> photos, string image, string? denoise, float rangeMax, bool bgr)
+        IReadOnlyList<DenseTensor<float>> photos, string image, string? denoise, float rangeMax, bool bgr,
+        CancellationToken cancellationToken = default)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         using var reference = new InferenceSession(float32, options);
         var sessions = copies.Select(c => new InferenceSession(c, options)).ToList();
+        using var runs = new CancellableRuns(cancellationToken);
         try
         {
-            int scale = ScaleOf(name, reference, image, denoise);
+            int scale = ScaleOf(name, reference, image, denoise, runs);
             var photoErrors = new double[copies.Count];
             var agreementErrors = new double[copies.Count];
             double referenceErrors = 0;
@@ -46,8 +48,8 @@ public static class Int8Check
             foreach (var photo in photos.Where(p => p.Dimensions[2] >= MinimumInputSide * scale && p.Dimensions[3] >= MinimumInputSide * scale))
             {
                 var lr = BicubicDownscale.Apply(photo, scale, rangeMax);
-                var a = Run(reference, lr, image, denoise);
-                var results = sessions.Select(s => Run(s, lr, image, denoise)).ToList();
+                var a = Run(runs, reference, lr, image, denoise);
+                var results = sessions.Select(s => Run(runs, s, lr, image, denoise)).ToList();
                 int h = lr.Dimensions[2] * scale, w = lr.Dimensions[3] * scale;
                 for (int y = scale; y < h - scale; y++)
                     for (int x = scale; x < w - scale; x++)
@@ -79,19 +81,19 @@ public static class Int8Check
     }
 
     /// <summary>The model's integer scale, from a run on a small grey input; anything else is refused.</summary>
-    private static int ScaleOf(string name, InferenceSession session, string image, string? denoise)
+    private static int ScaleOf(string name, InferenceSession session, string image, string? denoise, CancellableRuns runs)
     {
         var probe = new DenseTensor<float>(Enumerable.Repeat(0.5f, 3 * MinimumInputSide * MinimumInputSide).ToArray(), [1, 3, MinimumInputSide, MinimumInputSide]);
-        var output = Run(session, probe, image, denoise);
+        var output = Run(runs, session, probe, image, denoise);
         var d = output.Dimensions;
         if (d.Length != 4 || d[1] != 3 || d[2] != d[3] || d[2] % MinimumInputSide != 0 || d[2] / MinimumInputSide is < 1 or > 8)
             throw new ModelImportException(name, $"no int8 copy: a {MinimumInputSide}x{MinimumInputSide} input gave an output of shape [{string.Join(", ", d.ToArray())}], not [1, 3, s*{MinimumInputSide}, s*{MinimumInputSide}] for a scale s of 1 to 8");
         return d[2] / MinimumInputSide;
     }
 
-    private static DenseTensor<float> Run(InferenceSession session, DenseTensor<float> input, string image, string? denoise)
+    private static DenseTensor<float> Run(CancellableRuns runs, InferenceSession session, DenseTensor<float> input, string image, string? denoise)
     {
-        using var results = session.Run(ModelFeeds.For(image, input, denoise, 0f));
+        using var results = runs.Run(session, ModelFeeds.For(image, input, denoise, 0f));
         return (DenseTensor<float>)results[0].AsTensor<float>().Clone();
     }
 

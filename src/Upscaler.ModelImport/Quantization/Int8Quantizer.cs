@@ -21,8 +21,11 @@ public static class Int8Quantizer
     /// <param name="rangeMax">The top of the model's value range.</param>
     /// <param name="bgr">The model reads BGR.</param>
     /// <param name="options">How the copy is made.</param>
+    /// <param name="cancellationToken">Stops the work, also in the middle of a run of the model.</param>
+    /// <exception cref="OperationCanceledException">cancelled.</exception>
     public static Int8Copies Quantize(string name, byte[] float32Onnx, IReadOnlyList<CalibrationInput> calibration,
-        IReadOnlyList<DenseTensor<float>> checkPhotos, float rangeMax, bool bgr = false, Int8Options? options = null)
+        IReadOnlyList<DenseTensor<float>> checkPhotos, float rangeMax, bool bgr = false, Int8Options? options = null,
+        CancellationToken cancellationToken = default)
     {
         options ??= new Int8Options();
         if (calibration.Count == 0 || checkPhotos.Count == 0)
@@ -38,13 +41,13 @@ public static class Int8Quantizer
         try
         {
             if (options.EqualizeChannels)
-                model = ChannelEqualizer.Equalize(model, calibration, image, denoise);
+                model = ChannelEqualizer.Equalize(model, calibration, image, denoise, cancellationToken);
             var writer = new QdqGraphWriter(model);
-            var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise);
+            var statistics = ActivationCalibrator.Measure(model, writer.ActivationTensors, calibration, image, denoise, cancellationToken);
             var ranges = statistics.ToDictionary(s => s.Key, s => s.Value.ChooseRange(writer.LeakySlopeAfter(s.Key)), StringComparer.Ordinal);
             int[] bits = [8, 7];
             var copies = bits.Select(b => Google.Protobuf.MessageExtensions.ToByteArray(writer.Write(ranges, b))).ToList();
-            var checks = Int8Check.Measure(name, float32Onnx, copies, checkPhotos, image, denoise, rangeMax, bgr);
+            var checks = Int8Check.Measure(name, float32Onnx, copies, checkPhotos, image, denoise, rangeMax, bgr, cancellationToken);
             var made = bits.Select((b, i) => new Int8Copy(b, copies[i], writer.Convolutions.Count, writer.ConvolutionCount, checks[i])).ToList();
             return new Int8Copies(made[0], made[1]);
         }
