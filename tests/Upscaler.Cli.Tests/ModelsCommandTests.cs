@@ -107,6 +107,8 @@ public class ModelsCommandTests : ScratchFolderTests
         string manifest = File.ReadAllText(Path.Combine(UserFolder, "manifest.json"));
         Assert.That(manifest, Does.Contain("\"order\": \"BGR\"").And.Contain("\"scale\": 4")
             .And.Contain("\"licence\": \"MIT\"").And.Contain("\"source\": \"example@1.0.0 models/test-x4.onnx\""));
+        // Measured from the graph (Upscaler.ModelImport.Analysis.InferenceMemory), so tiles are sized from it.
+        Assert.That(manifest, Does.Match("\"memoryPerPixel\": [1-9][0-9]*"));
     }
 
     [Test]

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Upscaler.Core;
 using Upscaler.Cli.Images;
 using Upscaler.ModelImport;
+using Upscaler.ModelImport.Analysis;
 using Upscaler.ModelImport.Quantization;
 
 namespace Upscaler.Cli.Models;
@@ -158,6 +159,7 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 Overlap = request.Overlap,
                 Features = converted.Features,
                 FlopsPerPixel = converted.FlopsPerPixel,
+                MemoryPerPixel = InferenceMemory.PerInputPixel(converted.Onnx),
                 Parameters = raw ? null : converted.Parameters,
                 Architecture = raw ? null : converted.Architecture,
                 Licence = request.Licence,

@@ -82,6 +82,13 @@ public sealed record ModelRegistration
     public string? Int8Avx2File { get; init; }
 
     public double? FlopsPerPixel { get; init; }
+
+    /// <summary>
+    /// Bytes of CPU inference memory per input pixel at the peak, where known (the manifest's
+    /// <c>memoryPerPixel</c>): tiles are sized from it instead of an estimate from <see cref="Features"/>,
+    /// which misses networks that work above the input's resolution (RRDBNet's last convolutions).
+    /// </summary>
+    public double? MemoryPerPixel { get; init; }
     public long? Parameters { get; init; }
     public string? Architecture { get; init; }
     public string? Licence { get; init; }

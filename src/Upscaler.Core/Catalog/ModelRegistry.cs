@@ -188,6 +188,8 @@ internal sealed partial class ModelRegistry(ModelCatalog catalog, SessionCache s
         entry["features"] = r.Features ?? 64;
         if (r.FlopsPerPixel is double flops)
             entry["flopsPerPixel"] = flops;
+        if (r.MemoryPerPixel is double memory and > 0)
+            entry["memoryPerPixel"] = Math.Ceiling(memory);
         if (r.Parameters is long parameters)
             entry["params"] = parameters;
         if (r.Architecture is not null)

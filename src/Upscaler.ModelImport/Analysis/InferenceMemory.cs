@@ -1,0 +1,105 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Upscaler.ModelImport.Quantization;
+using OnnxProto = global::Onnx;
+
+namespace Upscaler.ModelImport.Analysis;
+
+/// <summary>
+/// How much CPU memory ONNX Runtime needs per input pixel at a model's peak, from the model itself
+/// (the manifest's <c>memoryPerPixel</c>, which sizes tiles). A count of channels cannot tell it: Real-ESRGAN
+/// x4plus's widest tensor has 192 channels at the input's size, but its last convolutions run 64 channels
+/// at 16x the pixels, and it needs ~12 KB per input pixel where a channel count gives 2 KB.
+/// <para>
+/// The model runs once on a 16x16 input with every node's output exposed; walking the nodes in graph
+/// order, each tensor lives from the node that makes it to the last node that reads it, and the largest
+/// sum of live tensors is the graph's own peak. ONNX Runtime needs more than that (blocked channel
+/// layouts, convolution workspace): <see cref="RuntimeFactor"/>, measured.
+/// </para>
+/// </summary>
+public static class InferenceMemory
+{
+    /// <summary>
+    /// ONNX Runtime's peak against the graph's: measured as the growth of the command line's peak memory
+    /// between two image sizes, 1.46x for Real-ESRGAN x4plus (12.0 against 8.2 KB per input pixel) and
+    /// 1.59x for realesr-general-x4v3 (917 against 576 bytes); rounded up.
+    /// </summary>
+    public const double RuntimeFactor = 1.6;
+
+    /// <summary>The side of the input the model is measured on: the smallest every model in the engine's contract takes.</summary>
+    private const int Side = 16;
+
+    /// <summary>
+    /// Bytes per input pixel, or null for a model this cannot run: inputs other than one image and a
+    /// denoise strength of shape [1] (a model split into a statistics pass), or ONNX Runtime refusing it.
+    /// </summary>
+    public static double? PerInputPixel(byte[] onnx)
+    {
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(onnx);
+        var graph = model.Graph;
+        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
+        var image = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
+        var others = inputs.Except(image).ToList();
+        if (image.Count != 1 || others.Count > 1)
+            return null;
+
+        // A copy whose every node output is a graph output, to read their sizes; ONNX Runtime infers their types.
+        var probe = model.Clone();
+        var declared = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string name in graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0 && declared.Add(o)))
+            probe.Graph.Output.Add(new OnnxProto.ValueInfoProto { Name = name });
+
+        Dictionary<string, long> bytes;
+        try
+        {
+            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
+            using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probe), options);
+            var pixels = new DenseTensor<float>(Enumerable.Repeat(0.5f, 3 * Side * Side).ToArray(), [1, 3, Side, Side]);
+            using var results = session.Run(ModelFeeds.For(image[0].Name, pixels, others.FirstOrDefault()?.Name, 0f));
+            bytes = results.ToDictionary(r => r.Name, SizeOf, StringComparer.Ordinal);
+            bytes[image[0].Name] = pixels.Length * sizeof(float);
+        }
+        catch (OnnxRuntimeException)
+        {
+            return null;
+        }
+        return PeakLiveBytes(graph, bytes) * RuntimeFactor / (Side * Side);
+    }
+
+    /// <summary>The largest sum of tensors alive at once when the nodes run in graph order.</summary>
+    private static long PeakLiveBytes(OnnxProto.GraphProto graph, IReadOnlyDictionary<string, long> bytes)
+    {
+        var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int k = 0; k < graph.Node.Count; k++)
+            foreach (string input in graph.Node[k].Input)
+                lastUse[input] = k;
+        foreach (var output in graph.Output)
+            lastUse[output.Name] = graph.Node.Count;   // outputs the caller reads stay to the end
+
+        var live = graph.Input.Where(i => bytes.ContainsKey(i.Name)).ToDictionary(i => i.Name, i => bytes[i.Name], StringComparer.Ordinal);
+        long peak = live.Values.Sum();
+        for (int k = 0; k < graph.Node.Count; k++)
+        {
+            foreach (string output in graph.Node[k].Output.Where(bytes.ContainsKey))
+                live[output] = bytes[output];
+            peak = Math.Max(peak, live.Values.Sum());
+            foreach (string done in live.Keys.Where(t => lastUse.GetValueOrDefault(t, -1) <= k).ToList())
+                live.Remove(done);
+        }
+        return peak;
+    }
+
+    private static long SizeOf(DisposableNamedOnnxValue value) => value.Value switch
+    {
+        Tensor<float> t => t.Length * sizeof(float),
+        Tensor<Float16> t => t.Length * 2,
+        Tensor<long> t => t.Length * sizeof(long),
+        Tensor<int> t => t.Length * sizeof(int),
+        Tensor<double> t => t.Length * sizeof(double),
+        Tensor<bool> t => t.Length,
+        Tensor<byte> t => t.Length,
+        Tensor<sbyte> t => t.Length,
+        _ => 0,
+    };
+}

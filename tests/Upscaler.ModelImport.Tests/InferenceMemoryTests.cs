@@ -1,0 +1,45 @@
+using Upscaler.ModelImport.Analysis;
+using Upscaler.ModelImport.Onnx;
+using static Upscaler.ModelImport.Tests.SyntheticModels;
+
+namespace Upscaler.ModelImport.Tests;
+
+/// <summary>The memory per input pixel a model is registered with (<see cref="InferenceMemory"/>), which sizes its tiles.</summary>
+public class InferenceMemoryTests
+{
+    [Test]
+    public void The_peak_is_the_largest_sum_of_tensors_alive_at_once_in_graph_order()
+    {
+        // x (3 channels) -> conv a (8) -> relu b (8) -> conv c (3) -> y = c + x. At the relu, x (read by the
+        // add), a (read by the relu) and b are alive: 3 + 8 + 8 channels of 4 bytes = 76 bytes per pixel.
+        var g = new OnnxGraphBuilder("chain");
+        string x = g.AddImageInput("x");
+        string a = g.Node("Conv", [x, g.Weight("w1", new float[8 * 3 * 9], 8, 3, 3, 3)], OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+        string b = g.Node("Relu", [a]);
+        string c = g.Node("Conv", [b, g.Weight("w2", new float[3 * 8 * 9], 3, 8, 3, 3)], OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+        string y = g.Node("Add", [c, x]);
+        g.AddImageOutput(y, y);
+
+        Assert.That(InferenceMemory.PerInputPixel(g.Build("test")), Is.EqualTo(76 * InferenceMemory.RuntimeFactor).Within(1e-9));
+    }
+
+    [Test]
+    public void An_rrdbnet_counts_its_convolutions_at_the_output_resolution()
+    {
+        // The synthetic x4 RRDBNet has 8 features: its last convolutions read and write 8 channels at 16x
+        // the input's pixels, two such maps at once, which a count of channels (the widest, 8 + 4 x 4 = 24 at
+        // the input's size) misses.
+        var model = ModelConverter.Convert([PathOf("rrdb_x4.pth")]);
+        double twoFullResolutionMaps = 2 * 8 * 16 * sizeof(float) * InferenceMemory.RuntimeFactor;
+        Assert.That(InferenceMemory.PerInputPixel(model.Onnx), Is.GreaterThanOrEqualTo(twoFullResolutionMaps));
+        Assert.That(model.Features, Is.EqualTo(24));
+    }
+
+    [Test]
+    public void A_model_split_into_a_statistics_pass_is_left_to_the_estimate()
+    {
+        var c = Get().Cases.First(x => x.Name == "ncnn_cugan_like_x2");
+        var split = ModelConverter.Convert(c.Files.Select(PathOf).ToList(), new ConvertOptions { SplitGlobalPooling = true });
+        Assert.That(InferenceMemory.PerInputPixel(split.Onnx), Is.Null);
+    }
+}
