@@ -43,6 +43,13 @@ public class BlendedTileSizeTests
         return (tiles, result);
     }
 
+    [TestCase(4L << 30, 2L << 30)]      // small machines keep 2 GiB
+    [TestCase(16L << 30, 4L << 30)]     // a quarter of the memory
+    [TestCase(24L << 30, 6L << 30)]
+    [TestCase(128L << 30, 8L << 30)]    // at most 8 GiB
+    public void The_default_budget_is_a_quarter_of_the_machines_memory_between_2_and_8_GiB(long machine, long budget) =>
+        Assert.That(UpscalerSettings.BlendedBudgetFor(machine), Is.EqualTo(budget));
+
     [Test]
     public async Task An_image_whose_whole_pass_fits_the_budget_is_one_tile_and_the_networks_own_pass()
     {

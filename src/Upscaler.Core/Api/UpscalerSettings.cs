@@ -21,12 +21,16 @@ public sealed class UpscalerSettings
 
     /// <summary>
     /// The same for models tiled with cross-faded overlaps (large receptive fields, e.g. Real-ESRGAN
-    /// x4plus), on the CPU: their tiles compute the overlap twice, which below ~1 GB per tile costs more
-    /// than the memory saved (x4plus needs ~12 KB per input pixel: 2 GiB holds a 420 px window with its
-    /// 48 px overlaps, or a 480x320 image whole, as ONNX Runtime alone runs it in 1.9 GB). An image whose
-    /// whole pass fits is not tiled at all.
+    /// x4plus), on the CPU: their tiles compute the overlap twice, so small tiles cost far more time than
+    /// the memory they save. x4plus needs ~12 KB per input pixel (its manifest's <c>memoryPerPixel</c>):
+    /// 2 GiB holds a 405 px window with its 48 px overlaps, and a 1000x750 image then computes 1.8x its
+    /// pixels; 6 GiB computes 1.2x. So the default is a quarter of the machine's memory, at least 2 GiB and
+    /// at most 8 GiB (<see cref="BlendedBudgetFor"/>). An image whose whole pass fits is not tiled at all.
     /// </summary>
-    public long BlendedTileMemoryBudgetBytes { get; set; } = 2L << 30;
+    public long BlendedTileMemoryBudgetBytes { get; set; } = BlendedBudgetFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary>The default <see cref="BlendedTileMemoryBudgetBytes"/> on a machine (or container) with this much memory.</summary>
+    public static long BlendedBudgetFor(long machineBytes) => Math.Clamp(machineBytes / 4, 2L << 30, 8L << 30);
 
     /// <summary>
     /// Run a model's int8 copy on the CPU when its manifest entry has one for this processor's int8

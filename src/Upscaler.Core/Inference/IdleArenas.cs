@@ -9,7 +9,7 @@ namespace Upscaler.Core.Inference;
 /// <para>
 /// Several models' arenas are held together only while their estimated sizes (the tile sizer's, for each
 /// model's last pass) add up to at most twice the tile memory budget: the general and face models, or the
-/// x4 and x2 passes of a x8 chain, stay; a big open model's pass (2 GiB windows) has the others given back
+/// x4 and x2 passes of a x8 chain, stay; a big open model's pass (windows of GiBs) has the others given back
 /// first, largest first. A pass in progress (a host's concurrent upscale) always keeps its own.
 /// </para>
 /// </summary>
