@@ -1,4 +1,7 @@
 using System.Security.Cryptography;
+using Upscaler.Core.Catalog;
+using Upscaler.Core.Inference;
+using Upscaler.Core.Tiling;
 
 namespace Upscaler.Core.Tests;
 
@@ -49,6 +52,32 @@ public class BlendedTileSizeTests
     [TestCase(128L << 30, 8L << 30)]    // at most 8 GiB
     public void The_default_budget_is_a_quarter_of_the_machines_memory_between_2_and_8_GiB(long machine, long budget) =>
         Assert.That(UpscalerSettings.BlendedBudgetFor(machine), Is.EqualTo(budget));
+
+    [Test]
+    public void The_default_budget_is_this_machines()
+    {
+        long machine = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        Assert.That(new UpscalerSettings().BlendedTileMemoryBudgetBytes, Is.EqualTo(UpscalerSettings.BlendedBudgetFor(machine)));
+    }
+
+    [Test]
+    public void A_model_without_a_measured_memory_need_gets_no_more_than_the_base_budget()
+    {
+        // A 5000x4000 photo with 8 GiB to spend, at the 176 bytes per pixel that 8 features give: 3.5 GB for the
+        // whole image. Measured, that need is trusted with the whole budget; estimated, only with the base 2 GiB.
+        var settings = new UpscalerSettings { BlendedTileMemoryBudgetBytes = 8L << 30 };
+        var catalog = new ModelCatalog(new UpscalerSettings { ModelsDirectory = _folder, UserModelsDirectory = null });
+        var light = catalog.Models.Single(m => m.Id == "light");
+        Assert.That(TileSizer.BytesPerPixel(light), Is.EqualTo(176));
+        var sizer = new TileSizer(settings);
+        Assert.That(sizer.Choose(light with { MemoryPerPixel = 176 }, ComputeDevice.Cpu, requested: null, 5000, 4000).Edge, Is.Zero);
+        int edge = sizer.Choose(light, ComputeDevice.Cpu, requested: null, 5000, 4000).Edge;
+        Assert.That(edge, Is.GreaterThan(0));
+        // TileGrid's windows: near-equal cells plus the 32 px overlap on each side, inside the image.
+        int columns = (5000 + edge - 1) / edge, rows = (4000 + edge - 1) / edge;
+        long window = (long)Math.Min((5000 + columns - 1) / columns + 64, 5000) * Math.Min((4000 + rows - 1) / rows + 64, 4000) * TileSizer.BytesPerPixel(light);
+        Assert.That(window, Is.LessThanOrEqualTo(UpscalerSettings.BaseBlendedBudgetBytes));
+    }
 
     [Test]
     public async Task An_image_whose_whole_pass_fits_the_budget_is_one_tile_and_the_networks_own_pass()

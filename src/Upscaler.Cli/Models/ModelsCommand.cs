@@ -125,7 +125,10 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             var registry = services.GetRequiredService<IModelRegistry>();
             registry.CheckId(modelId);   // before converting and quantizing, which can take minutes
 
+            // The steps below cannot be stopped midway (only the int8 copies' runs can): Ctrl+C is looked at
+            // between them, and once more after the model is registered, which then takes it out again.
             var converted = ModelConverter.Convert(request.Files, new ConvertOptions { SplitGlobalPooling = true });
+            cancellationToken.ThrowIfCancellationRequested();
             Directory.CreateDirectory(scratch);
             string onnx = Path.Combine(scratch, "model.onnx");
             File.WriteAllBytes(onnx, converted.Onnx);
@@ -141,6 +144,8 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             var int8 = request.Int8
                 ? Int8CopiesForAdd.Make(request.Files[0], converted.Onnx, request.Calibrate, rangeMax, channelOrder, scratch, cancellationToken)
                 : new Int8CopiesForAdd.Result(null, null, []);
+            double? memoryPerPixel = InferenceMemory.PerInputPixel(converted.Onnx);
+            cancellationToken.ThrowIfCancellationRequested();
 
             var registration = new ModelRegistration
             {
@@ -159,7 +164,7 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
                 Overlap = request.Overlap,
                 Features = converted.Features,
                 FlopsPerPixel = converted.FlopsPerPixel,
-                MemoryPerPixel = InferenceMemory.PerInputPixel(converted.Onnx),
+                MemoryPerPixel = memoryPerPixel,
                 Parameters = raw ? null : converted.Parameters,
                 Architecture = raw ? null : converted.Architecture,
                 Licence = request.Licence,
@@ -167,6 +172,11 @@ internal sealed class ModelsCommand(TextWriter output, TextWriter error, Func<Ac
             };
 
             var added = registry.Add(registration);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                registry.Remove(added.Id);
+                throw new OperationCanceledException(cancellationToken);
+            }
             output.WriteLine($"added {added.Id}: {added.Kind.ToString().ToLowerInvariant()} x{added.Scale}"
                 + $"{(added.Architecture is { } a ? $", {a}" : "")}, {(added.HasDenoise ? "with" : "no")} denoise control, "
                 + $"{(added.Overlap is int o ? $"tiles cross-faded over {o} px" : "tiles exact")}; in {registry.Folder}");

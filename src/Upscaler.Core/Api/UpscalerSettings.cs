@@ -22,15 +22,20 @@ public sealed class UpscalerSettings
     /// <summary>
     /// The same for models tiled with cross-faded overlaps (large receptive fields, e.g. Real-ESRGAN
     /// x4plus), on the CPU: their tiles compute the overlap twice, so small tiles cost far more time than
-    /// the memory they save. x4plus needs ~12 KB per input pixel (its manifest's <c>memoryPerPixel</c>):
+    /// the memory they save. x4plus needs ~13 KB per input pixel (its manifest's <c>memoryPerPixel</c>):
     /// 2 GiB holds a 405 px window with its 48 px overlaps, and a 1000x750 image then computes 1.8x its
     /// pixels; 6 GiB computes 1.2x. So the default is a quarter of the machine's memory, at least 2 GiB and
-    /// at most 8 GiB (<see cref="BlendedBudgetFor"/>). An image whose whole pass fits is not tiled at all.
+    /// at most 8 GiB (<see cref="BlendedBudgetFor"/>). A model whose manifest does not state its
+    /// <c>memoryPerPixel</c> gets at most <see cref="BaseBlendedBudgetBytes"/>: the estimate from its channel
+    /// count can be several times too low. An image whose whole pass fits is not tiled at all.
     /// </summary>
     public long BlendedTileMemoryBudgetBytes { get; set; } = BlendedBudgetFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
     /// <summary>The default <see cref="BlendedTileMemoryBudgetBytes"/> on a machine (or container) with this much memory.</summary>
-    public static long BlendedBudgetFor(long machineBytes) => Math.Clamp(machineBytes / 4, 2L << 30, 8L << 30);
+    public static long BlendedBudgetFor(long machineBytes) => Math.Clamp(machineBytes / 4, BaseBlendedBudgetBytes, 8L << 30);
+
+    /// <summary>The least <see cref="BlendedTileMemoryBudgetBytes"/> defaults to, and the most a model without a measured memory need gets.</summary>
+    public const long BaseBlendedBudgetBytes = 2L << 30;
 
     /// <summary>
     /// Run a model's int8 copy on the CPU when its manifest entry has one for this processor's int8

@@ -32,7 +32,11 @@ internal sealed class TileSizer(UpscalerSettings settings)
             return new TileChoice(AtLeastBlendable(model, size), pinned);
         long budget = device == ComputeDevice.Gpu ? _gpuBudget.Value ?? settings.TileMemoryBudgetBytes : settings.TileMemoryBudgetBytes;
         if (model.Tiling.Blended && device == ComputeDevice.Cpu)
-            budget = settings.BlendedTileMemoryBudgetBytes;
+            // Only a measured need gets more than the base budget: the estimate from the channel count misses
+            // networks that upsample before their last convolutions by several times (x4plus: 2 KB for 13).
+            budget = model.MemoryPerPixel is null
+                ? Math.Min(settings.BlendedTileMemoryBudgetBytes, UpscalerSettings.BaseBlendedBudgetBytes)
+                : settings.BlendedTileMemoryBudgetBytes;
         // Cross-faded tiles compute their overlap twice and one unpadded window is the network's own
         // pass: an image that fits is not cut at all.
         if (model.Tiling.Blended && !pinned && width > 0 && height > 0)

@@ -1,6 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using Upscaler.ModelImport.Quantization;
 using OnnxProto = global::Onnx;
 
 namespace Upscaler.ModelImport.Analysis;
@@ -12,8 +10,9 @@ namespace Upscaler.ModelImport.Analysis;
 /// at 16x the pixels, and it needs ~12 KB per input pixel where a channel count gives 2 KB.
 /// <para>
 /// The model runs once on a 16x16 input with every node's output exposed; walking the nodes in graph
-/// order, each tensor lives from the node that makes it to the last node that reads it, and the largest
-/// sum of live tensors is the graph's own peak. ONNX Runtime needs more than that (blocked channel
+/// order, each tensor computed from the image lives from the node that makes it to the last node that
+/// reads it, and the largest sum of live tensors is the graph's own peak. (Tensors not computed from the
+/// image, such as weights dequantized or blended in the graph, are the same for every tile.) ONNX Runtime needs more than that (blocked channel
 /// layouts, convolution workspace): <see cref="RuntimeFactor"/>, measured.
 /// </para>
 /// </summary>
@@ -30,8 +29,9 @@ public static class InferenceMemory
     private const int Side = 16;
 
     /// <summary>
-    /// Bytes per input pixel, or null for a model this cannot run: inputs other than one image and a
-    /// denoise strength of shape [1] (a model split into a statistics pass), or ONNX Runtime refusing it.
+    /// Bytes per input pixel, or null for a model this cannot measure: inputs other than one image and a
+    /// denoise strength of shape [1] (a model split into a statistics pass), subgraphs (If, Loop, Scan), or
+    /// ONNX Runtime refusing to run it. The caller then falls back on the estimate from the channel count.
     /// </summary>
     public static double? PerInputPixel(byte[] onnx)
     {
@@ -41,7 +41,7 @@ public static class InferenceMemory
         var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
         var image = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
         var others = inputs.Except(image).ToList();
-        if (image.Count != 1 || others.Count > 1)
+        if (image.Count != 1 || others.Count > 1 || graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
             return null;
 
         // A copy whose every node output is a graph output, to read their sizes; ONNX Runtime infers their types.
@@ -50,25 +50,46 @@ public static class InferenceMemory
         foreach (string name in graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0 && declared.Add(o)))
             probe.Graph.Output.Add(new OnnxProto.ValueInfoProto { Name = name });
 
-        Dictionary<string, long> bytes;
+        var bytes = new Dictionary<string, long>(StringComparer.Ordinal) { [image[0].Name] = 3L * Side * Side * sizeof(float) };
         try
         {
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
             using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probe), options);
-            var pixels = new DenseTensor<float>(Enumerable.Repeat(0.5f, 3 * Side * Side).ToArray(), [1, 3, Side, Side]);
-            using var results = session.Run(ModelFeeds.For(image[0].Name, pixels, others.FirstOrDefault()?.Name, 0f));
-            bytes = results.ToDictionary(r => r.Name, SizeOf, StringComparer.Ordinal);
-            bytes[image[0].Name] = pixels.Length * sizeof(float);
+            var names = new List<string> { image[0].Name };
+            using var pixels = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, 3 * Side * Side).ToArray(), [1, 3, Side, Side]);
+            using var strength = OrtValue.CreateTensorValueFromMemory(new[] { 0f }, [1]);
+            var values = new List<OrtValue> { pixels };
+            if (others is [var denoise])
+            {
+                names.Add(denoise.Name);
+                values.Add(strength);
+            }
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, names, values, session.OutputNames);
+            foreach (var (name, value) in session.OutputNames.Zip(results))
+                bytes[name] = value.OnnxType == OnnxValueType.ONNX_TYPE_TENSOR ? value.GetTensorSizeInBytes() : 0;
         }
-        catch (OnnxRuntimeException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return null;
+            return null;   // optional: ONNX Runtime's refusal (or an output it cannot hand over) leaves the estimate
         }
-        return PeakLiveBytes(graph, bytes) * RuntimeFactor / (Side * Side);
+        return PeakLiveBytes(graph, bytes, GrowWithTheImage(graph, image[0].Name)) * RuntimeFactor / (Side * Side);
     }
 
-    /// <summary>The largest sum of tensors alive at once when the nodes run in graph order.</summary>
-    private static long PeakLiveBytes(OnnxProto.GraphProto graph, IReadOnlyDictionary<string, long> bytes)
+    /// <summary>
+    /// The tensors computed from the image: their size follows its pixels. The rest (weights dequantized or
+    /// blended in the graph, shapes, constants) are the same for every tile and belong to the model, not to a pixel.
+    /// </summary>
+    private static HashSet<string> GrowWithTheImage(OnnxProto.GraphProto graph, string image)
+    {
+        var grows = new HashSet<string>(StringComparer.Ordinal) { image };
+        foreach (var node in graph.Node.Where(n => n.Input.Any(grows.Contains)))
+            grows.UnionWith(node.Output.Where(o => o.Length > 0));
+        return grows;
+    }
+
+    /// <summary>The largest sum of image-sized tensors alive at once when the nodes run in graph order.</summary>
+    private static long PeakLiveBytes(OnnxProto.GraphProto graph, IReadOnlyDictionary<string, long> bytes, HashSet<string> counted)
     {
         var lastUse = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int k = 0; k < graph.Node.Count; k++)
@@ -77,29 +98,17 @@ public static class InferenceMemory
         foreach (var output in graph.Output)
             lastUse[output.Name] = graph.Node.Count;   // outputs the caller reads stay to the end
 
-        var live = graph.Input.Where(i => bytes.ContainsKey(i.Name)).ToDictionary(i => i.Name, i => bytes[i.Name], StringComparer.Ordinal);
+        long Size(string tensor) => counted.Contains(tensor) ? bytes.GetValueOrDefault(tensor) : 0;
+        var live = graph.Input.Where(i => Size(i.Name) > 0).ToDictionary(i => i.Name, i => Size(i.Name), StringComparer.Ordinal);
         long peak = live.Values.Sum();
         for (int k = 0; k < graph.Node.Count; k++)
         {
-            foreach (string output in graph.Node[k].Output.Where(bytes.ContainsKey))
-                live[output] = bytes[output];
+            foreach (string output in graph.Node[k].Output.Where(o => Size(o) > 0))
+                live[output] = Size(output);
             peak = Math.Max(peak, live.Values.Sum());
             foreach (string done in live.Keys.Where(t => lastUse.GetValueOrDefault(t, -1) <= k).ToList())
                 live.Remove(done);
         }
         return peak;
     }
-
-    private static long SizeOf(DisposableNamedOnnxValue value) => value.Value switch
-    {
-        Tensor<float> t => t.Length * sizeof(float),
-        Tensor<Float16> t => t.Length * 2,
-        Tensor<long> t => t.Length * sizeof(long),
-        Tensor<int> t => t.Length * sizeof(int),
-        Tensor<double> t => t.Length * sizeof(double),
-        Tensor<bool> t => t.Length,
-        Tensor<byte> t => t.Length,
-        Tensor<sbyte> t => t.Length,
-        _ => 0,
-    };
 }
