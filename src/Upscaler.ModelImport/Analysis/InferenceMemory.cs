@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Upscaler.ModelImport.Quantization;
 using OnnxProto = global::Onnx;
 
 namespace Upscaler.ModelImport.Analysis;
@@ -26,7 +27,7 @@ public static class InferenceMemory
     public const double RuntimeFactor = 1.6;
 
     /// <summary>The side of the input the model is measured on: the smallest every model in the engine's contract takes.</summary>
-    private const int Side = 16;
+    private const int Side = ModelFeeds.MinimumSide;
 
     /// <summary>
     /// Bytes per input pixel, or null for a model this cannot measure: inputs other than one image and a
@@ -37,11 +38,7 @@ public static class InferenceMemory
     {
         var model = OnnxProto.ModelProto.Parser.ParseFrom(onnx);
         var graph = model.Graph;
-        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var inputs = graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
-        var image = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
-        var others = inputs.Except(image).ToList();
-        if (image.Count != 1 || others.Count > 1 || graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+        if (ModelFeeds.Inputs(graph) is not var (image, other) || graph.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
             return null;
 
         // A copy whose every node output is a graph output, to read their sizes; ONNX Runtime infers their types.
@@ -50,18 +47,18 @@ public static class InferenceMemory
         foreach (string name in graph.Node.SelectMany(n => n.Output).Where(o => o.Length > 0 && declared.Add(o)))
             probe.Graph.Output.Add(new OnnxProto.ValueInfoProto { Name = name });
 
-        var bytes = new Dictionary<string, long>(StringComparer.Ordinal) { [image[0].Name] = 3L * Side * Side * sizeof(float) };
+        var bytes = new Dictionary<string, long>(StringComparer.Ordinal) { [image.Name] = 3L * Side * Side * sizeof(float) };
         try
         {
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
             using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probe), options);
-            var names = new List<string> { image[0].Name };
+            var names = new List<string> { image.Name };
             using var pixels = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(0.5f, 3 * Side * Side).ToArray(), [1, 3, Side, Side]);
             using var strength = OrtValue.CreateTensorValueFromMemory(new[] { 0f }, [1]);
             var values = new List<OrtValue> { pixels };
-            if (others is [var denoise])
+            if (other is not null)
             {
-                names.Add(denoise.Name);
+                names.Add(other.Name);
                 values.Add(strength);
             }
             using var runOptions = new RunOptions();
@@ -73,7 +70,7 @@ public static class InferenceMemory
         {
             return null;   // optional: ONNX Runtime's refusal (or an output it cannot hand over) leaves the estimate
         }
-        return PeakLiveBytes(graph, bytes, GrowWithTheImage(graph, image[0].Name)) * RuntimeFactor / (Side * Side);
+        return PeakLiveBytes(graph, bytes, GrowWithTheImage(graph, image.Name)) * RuntimeFactor / (Side * Side);
     }
 
     /// <summary>

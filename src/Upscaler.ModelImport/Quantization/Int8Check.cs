@@ -27,7 +27,7 @@ public static class Int8Check
     public const int MaxSide = 192;
 
     /// <summary>The smallest input side every model in the engine's contract takes.</summary>
-    public const int MinimumInputSide = 16;
+    public const int MinimumInputSide = ModelFeeds.MinimumSide;
 
     internal static IReadOnlyList<Int8CheckResult> Measure(string name, byte[] float32, IReadOnlyList<byte[]> copies,
         IReadOnlyList<DenseTensor<float>> photos, string image, string? denoise, float rangeMax, bool bgr,

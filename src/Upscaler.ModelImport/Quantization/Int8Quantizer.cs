@@ -59,12 +59,8 @@ public static class Int8Quantizer
 
     private static (string Image, string? Denoise) Inputs(string name, OnnxProto.ModelProto model)
     {
-        var initializers = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var inputs = model.Graph.Input.Where(i => !initializers.Contains(i.Name)).ToList();
-        var images = inputs.Where(i => i.Type?.TensorType?.Shape?.Dim.Count == 4).ToList();
-        var others = inputs.Except(images).ToList();
-        if (images.Count != 1 || others.Count > 1 || others is [var o] && o.Type?.TensorType?.Shape?.Dim is not [{ DimValue: 1 }])
+        if (ModelFeeds.Inputs(model.Graph) is not var (image, other) || other?.Type?.TensorType?.Shape?.Dim is not (null or [{ DimValue: 1 }]))
             throw new ModelImportException(name, "no int8 copy: only models whose inputs are one image and at most a denoise strength of shape [1] are quantized (not a model split into a statistics pass)");
-        return (images[0].Name, others.FirstOrDefault()?.Name);
+        return (image.Name, other?.Name);
     }
 }
