@@ -20,15 +20,15 @@ def _attrs(node):
 
 def _conv(x, w, b, at):
     assert at.get("group", 1) == 1 and list(at.get("strides", [1, 1])) == [1, 1]
-    assert list(at.get("dilations", [1, 1])) == [1, 1]
+    dh, dw = list(at.get("dilations", [1, 1]))
     kh, kw = w.shape[2:]
     pt, pl, pb, pr = at["pads"]
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
     n, c, h, wd = x.shape
-    oh, ow = h + pt + pb - kh + 1, wd + pl + pr - kw + 1
+    oh, ow = h + pt + pb - dh * (kh - 1), wd + pl + pr - dw * (kw - 1)
     # im2col: (C*kh*kw, oh*ow), accumulate in the tensor's own dtype like a GPU kernel
     # would not; we accumulate in float32 for fp16 too (ORT/cuDNN accumulate in fp32).
-    cols = np.stack([xp[0, :, i:i + oh, j:j + ow] for i in range(kh) for j in range(kw)], axis=1)
+    cols = np.stack([xp[0, :, i * dh:i * dh + oh, j * dw:j * dw + ow] for i in range(kh) for j in range(kw)], axis=1)
     cols = cols.reshape(c * kh * kw, oh * ow).astype(np.float32)
     out = w.reshape(w.shape[0], -1).astype(np.float32) @ cols
     if b is not None:

@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = os.path.normpath(os.path.join(HERE, ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(MODELS, "eval"))
-from model import CompactSR      # noqa: E402
+from model import build          # noqa: E402
 import onnx_numpy                # noqa: E402
 import graph_flops               # noqa: E402
 
@@ -64,8 +64,9 @@ def export_fp32(model, path):
         do_constant_folding=True)
     m = onnx.load(path)
     del m.graph.value_info[:]           # drop torch's partial shape hints; checker re-infers
-    m.doc_string = (f"CompactSR x{model.scale}: features {model.features}, blocks {model.blocks}, "
-                    f"receptiveField {model.receptive_field}")
+    m.doc_string = (f"{type(model).__name__} x{model.scale}: features {model.features}, blocks {model.blocks}, "
+                    + (f"dilated blocks {list(model.dilations)}, " if hasattr(model, "dilations") else "")
+                    + f"receptiveField {model.receptive_field}")
     onnx.save(m, path)
     return m
 
@@ -216,7 +217,7 @@ def main():
     torch.set_num_threads(1)
 
     ck = torch.load(a.ckpt, map_location="cpu")
-    model = CompactSR(**ck["cfg"]).eval()
+    model = build(ck["cfg"]).eval()
     model.load_state_dict(ck["model"])
     s = model.scale
 

@@ -68,7 +68,47 @@ class CompactSR(nn.Module):
         return self.flops_per_lr_pixel() / (self.scale * self.scale)
 
 
+class ContextSR(CompactSR):
+    """CompactSR with dilated residual blocks in the middle of its body: more context per pixel
+    (a face's eyes, nose and mouth at once) for few more FLOPs, still exactly tileable.
+
+    Each block is x + conv_d(act(conv_d(x))) with dilation d; the second conv starts at zero, so
+    a ContextSR grown from a CompactSR (the same `body.K` tensors) starts as that model.
+    Receptive field: blocks + 2 + sum(2 d) over the blocks' dilations."""
+
+    def __init__(self, scale: int = 4, features: int = 32, blocks: int = 8, dilations=(2, 4, 8)):
+        super().__init__(scale, features, blocks)
+        self.dilations = tuple(dilations)
+        self.insert_at = 2 * (1 + blocks // 2)      # after the first half of the body's conv+act pairs
+        convs = []
+        for d in self.dilations:
+            a = nn.Conv2d(features, features, 3, padding=d, dilation=d)
+            b = nn.Conv2d(features, features, 3, padding=d, dilation=d)
+            nn.init.zeros_(b.weight)
+            nn.init.zeros_(b.bias)
+            convs += [a, b]
+        self.context = nn.ModuleList(convs)
+
+    def forward(self, image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
+        d_plane = denoise.reshape(-1, 1, 1, 1) * torch.ones_like(image[:, :1])
+        x = torch.cat([image, d_plane], dim=1)
+        x = self.body[: self.insert_at](x)
+        for a, b in zip(self.context[0::2], self.context[1::2]):
+            x = x + b(F.leaky_relu(a(x), 0.1))
+        x = self.body[self.insert_at:](x)
+        return self.shuffle(x) + F.interpolate(image, scale_factor=self.scale, mode="nearest")
+
+    @property
+    def receptive_field(self) -> int:
+        return self.blocks + 2 + 2 * sum(self.dilations)
+
+    def flops_per_lr_pixel(self) -> int:
+        return super().flops_per_lr_pixel() + 2 * 9 * self.features * self.features * 2 * len(self.dilations)
+
+
 def build(cfg: dict) -> CompactSR:
+    if cfg.get("dilations"):
+        return ContextSR(cfg["scale"], cfg["features"], cfg["blocks"], cfg["dilations"])
     return CompactSR(cfg["scale"], cfg["features"], cfg["blocks"])
 
 
@@ -82,6 +122,14 @@ def from_onnx(m) -> CompactSR:
     features, last = weights[convs[0]].shape[0], weights[convs[-1]].shape[0]
     scale = round((last / 3) ** 0.5)
     assert 3 * scale * scale == last, f"last conv has {last} channels, not 3*s*s"
-    model = CompactSR(scale, features, len(convs) - 2)
+    # a ContextSR's dilated blocks: their dilation is an attribute of the Conv nodes, not a tensor
+    dilation = {n.input[1]: list(next((a.ints for a in n.attribute if a.name == "dilations"), [1, 1]))[0]
+                for n in m.graph.node if n.op_type == "Conv"}
+    context = sorted((n for n in weights if n.startswith("context.") and n.endswith(".weight")),
+                     key=lambda n: int(n.split(".")[1]))
+    if context:
+        model = ContextSR(scale, features, len(convs) - 2, [dilation[n] for n in context[0::2]])
+    else:
+        model = CompactSR(scale, features, len(convs) - 2)
     model.load_state_dict(weights, strict=True)
     return model.eval()

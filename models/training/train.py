@@ -1,4 +1,4 @@
-"""Train or fine-tune a CompactSR model (Adam + L1, cosine LR over a wall-clock budget).
+"""Train or fine-tune a CompactSR model, or with --dilations a ContextSR (Adam + L1, cosine LR over a wall-clock budget).
 
     /usr/bin/python3 models/training/train.py --name general-x4 --scale 4 --minutes 50
     /usr/bin/python3 models/training/train.py --kind face --name face-x4 --scale 4 \
@@ -37,7 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "eval"))
 import data                      # noqa: E402
-from model import CompactSR      # noqa: E402
+from model import build          # noqa: E402
 from metrics import psnr_y, to_uint8   # noqa: E402
 
 
@@ -48,6 +48,8 @@ def parse_args():
     p.add_argument("--scale", type=int, required=True)
     p.add_argument("--features", type=int, default=48)
     p.add_argument("--blocks", type=int, default=10)
+    p.add_argument("--dilations", default="",
+                   help="comma-separated dilations of ContextSR's residual blocks (empty: a plain CompactSR)")
     p.add_argument("--lr-patch", type=int, default=32, help="LR crop size")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -118,8 +120,10 @@ def main():
     run_dir = os.path.join(work, a.name)
     os.makedirs(run_dir, exist_ok=True)
     cfg = {"scale": a.scale, "features": a.features, "blocks": a.blocks}
+    if a.dilations:
+        cfg["dilations"] = [int(d) for d in a.dilations.split(",")]
 
-    model = CompactSR(**cfg).to(device)
+    model = build(cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.99))
     step, elapsed, best = 0, 0.0, -1.0
     last_path = os.path.join(run_dir, "last.pt")
