@@ -40,11 +40,18 @@ class CompactSR(nn.Module):
         nn.init.zeros_(layers[-1].bias)
 
     def forward(self, image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
-        # denoise is [B] (training) or [1] (ONNX contract); broadcast it to a plane.
+        return self.upscaled(image, self.body(self.with_strength(image, denoise)))
+
+    @staticmethod
+    def with_strength(image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
+        """The body's input: the image and the strength as a 4th channel. denoise is [B] (training)
+        or [1] (ONNX contract); broadcast it to a plane."""
         d_plane = denoise.reshape(-1, 1, 1, 1) * torch.ones_like(image[:, :1])
-        x = torch.cat([image, d_plane], dim=1)
-        out = self.shuffle(self.body(x))
-        return out + F.interpolate(image, scale_factor=self.scale, mode="nearest")
+        return torch.cat([image, d_plane], dim=1)
+
+    def upscaled(self, image: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """The body's output (3*s*s channels) shuffled to the output size, over nearest upsampling."""
+        return self.shuffle(features) + F.interpolate(image, scale_factor=self.scale, mode="nearest")
 
     # --- numbers for the manifest / model card -----------------------------------
     @property
@@ -70,7 +77,8 @@ class CompactSR(nn.Module):
 
 class ContextSR(CompactSR):
     """CompactSR with dilated residual blocks in the middle of its body: more context per pixel
-    (a face's eyes, nose and mouth at once) for few more FLOPs, still exactly tileable.
+    (a face's eyes, nose and mouth at once; 48x10 with dilations 2, 4, 8 sees 40 LR px instead of
+    12 for +54 % FLOPs), still exactly tileable.
 
     Each block is x + conv_d(act(conv_d(x))) with dilation d; the second conv starts at zero, so
     a ContextSR grown from a CompactSR (the same `body.K` tensors) starts as that model.
@@ -90,13 +98,10 @@ class ContextSR(CompactSR):
         self.context = nn.ModuleList(convs)
 
     def forward(self, image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
-        d_plane = denoise.reshape(-1, 1, 1, 1) * torch.ones_like(image[:, :1])
-        x = torch.cat([image, d_plane], dim=1)
-        x = self.body[: self.insert_at](x)
+        x = self.body[: self.insert_at](self.with_strength(image, denoise))
         for a, b in zip(self.context[0::2], self.context[1::2]):
             x = x + b(F.leaky_relu(a(x), 0.1))
-        x = self.body[self.insert_at:](x)
-        return self.shuffle(x) + F.interpolate(image, scale_factor=self.scale, mode="nearest")
+        return self.upscaled(image, self.body[self.insert_at:](x))
 
     @property
     def receptive_field(self) -> int:
