@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "training"))
 from imresize import imresize               # noqa: E402
 from metrics import psnr_y, ssim_y, to_uint8  # noqa: E402
 import data                                  # noqa: E402
-from model import CompactSR                  # noqa: E402
+from model import from_checkpoint            # noqa: E402
 import datasets                              # noqa: E402
 
 BENCH = datasets.path("bench")
@@ -55,9 +55,7 @@ class Runner:
 
     def __init__(self, ckpt=None, onnx_path=None):
         if ckpt:
-            ck = torch.load(ckpt, map_location="cpu")
-            self.model = CompactSR(**ck["cfg"]).eval()
-            self.model.load_state_dict(ck["model"])
+            self.model = from_checkpoint(ckpt)
             self.scale = self.model.scale
             self.onnx = None
         else:

@@ -32,17 +32,14 @@ import data                                   # noqa: E402
 import face_align                             # noqa: E402
 import face_crops                             # noqa: E402
 from metrics import psnr_y, to_uint8          # noqa: E402
-from model import build, from_onnx            # noqa: E402
+from model import from_checkpoint, from_onnx  # noqa: E402
 
 
 def load(path):
     if path.endswith(".onnx"):
         import onnx
         return from_onnx(onnx.load(path))
-    ck = torch.load(path, map_location="cpu")
-    m = build(ck["cfg"])
-    m.load_state_dict(ck["model"])
-    return m.eval()
+    return from_checkpoint(path)
 
 
 @torch.no_grad()

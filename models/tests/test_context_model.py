@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(ROOT, "models", "eval"))
 import export          # noqa: E402
 import graph_flops     # noqa: E402
 import onnx_numpy      # noqa: E402
-from model import CompactSR, ContextSR, build, from_onnx   # noqa: E402
+from model import CompactSR, ContextSR, build, from_checkpoint, from_onnx   # noqa: E402
 
 
 def trained_context(seed=0):
@@ -66,6 +66,18 @@ class ContextModel(unittest.TestCase):
         self.assertIsInstance(build({"scale": 2, "features": 8, "blocks": 2}), CompactSR)
         self.assertNotIsInstance(build({"scale": 2, "features": 8, "blocks": 2}), ContextSR)
         self.assertEqual(build({"scale": 2, "features": 8, "blocks": 2, "dilations": [2, 4]}).dilations, (2, 4))
+
+    def test_a_training_checkpoint_reads_back_as_its_network(self):
+        m = trained_context()
+        x, d = torch.rand(1, 3, 12, 10), torch.tensor([0.4])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "final.pt")
+            torch.save({"model": m.state_dict(), "cfg": {"scale": 2, "features": 8, "blocks": 2, "dilations": [2, 3]}}, path)
+            back = from_checkpoint(path)
+        self.assertIsInstance(back, ContextSR)
+        self.assertFalse(back.training)
+        with torch.no_grad():
+            self.assertEqual(float((back(x, d) - m(x, d)).abs().max()), 0.0)
 
 
 if __name__ == "__main__":

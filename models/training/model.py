@@ -23,14 +23,16 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+SLOPE = 0.1    # LeakyReLU's negative slope, in every network here (ONNX Runtime fuses Conv+LeakyRelu)
+
 
 class CompactSR(nn.Module):
     def __init__(self, scale: int = 4, features: int = 32, blocks: int = 8):
         super().__init__()
         self.scale, self.features, self.blocks = scale, features, blocks
-        layers = [nn.Conv2d(4, features, 3, padding=1), nn.LeakyReLU(0.1, inplace=True)]
+        layers = [nn.Conv2d(4, features, 3, padding=1), nn.LeakyReLU(SLOPE, inplace=True)]
         for _ in range(blocks):
-            layers += [nn.Conv2d(features, features, 3, padding=1), nn.LeakyReLU(0.1, inplace=True)]
+            layers += [nn.Conv2d(features, features, 3, padding=1), nn.LeakyReLU(SLOPE, inplace=True)]
         layers += [nn.Conv2d(features, 3 * scale * scale, 3, padding=1)]
         self.body = nn.Sequential(*layers)
         self.shuffle = nn.PixelShuffle(scale)
@@ -100,7 +102,7 @@ class ContextSR(CompactSR):
     def forward(self, image: torch.Tensor, denoise: torch.Tensor) -> torch.Tensor:
         x = self.body[: self.insert_at](self.with_strength(image, denoise))
         for a, b in zip(self.context[0::2], self.context[1::2]):
-            x = x + b(F.leaky_relu(a(x), 0.1))
+            x = x + b(F.leaky_relu(a(x), SLOPE))
         return self.upscaled(image, self.body[self.insert_at:](x))
 
     @property
@@ -115,6 +117,14 @@ def build(cfg: dict) -> CompactSR:
     if cfg.get("dilations"):
         return ContextSR(cfg["scale"], cfg["features"], cfg["blocks"], cfg["dilations"])
     return CompactSR(cfg["scale"], cfg["features"], cfg["blocks"])
+
+
+def from_checkpoint(path) -> CompactSR:
+    """The network of a train.py checkpoint (its "cfg" and "model" weights), in eval mode."""
+    ck = torch.load(path, map_location="cpu")
+    model = build(ck["cfg"])
+    model.load_state_dict(ck["model"])
+    return model.eval()
 
 
 def from_onnx(m) -> CompactSR:
