@@ -29,15 +29,13 @@ if [ "${UPSCALER_SKIP_GIMP_E2E:-0}" != 1 ]; then
     scripts/gimp/setup-gimp-root.sh || status=1
 fi
 
-# The model-import tests generate their tiny PyTorch/ncnn/safetensors models and reference outputs
-# with Debian's python3 and PyTorch; install them on a clean machine.
-if ! /usr/bin/python3 -c 'import torch, numpy, PIL, onnx' 2>/dev/null; then
-    echo "== installing python3-torch, python3-numpy, python3-pil, python3-onnx (model-import tests)"
-    export DEBIAN_FRONTEND=noninteractive
-    pkgs="python3-torch python3-numpy python3-pil python3-onnx"
-    apt-get install -y -qq --no-install-recommends $pkgs >/dev/null \
-        || { apt-get update -qq && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null; } \
-        || { echo "installing $pkgs failed: the model-import tests will fail" >&2; status=1; }
+# The model-import tests generate their tiny PyTorch/ncnn/safetensors models and reference outputs,
+# and the model and GPU-kit tests run, with Debian's python3, PyTorch, numpy, scipy, Pillow and onnx;
+# install them on a clean machine (the list: models/training/python-packages.txt).
+if ! /usr/bin/python3 -c 'import torch, numpy, scipy, PIL, onnx' 2>/dev/null; then
+    echo "== installing Debian's Python packages (models/training/setup-packages.sh python)"
+    models/training/setup-packages.sh python \
+        || { echo "the model, model-import and GPU-kit tests will fail without them" >&2; status=1; }
 fi
 
 # The bundled open models' tests (tiling bounds on a photo, the catalog entries, the installer payload)

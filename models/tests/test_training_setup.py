@@ -1,4 +1,5 @@
 """The training and evaluation scripts' setup: one dataset setting, no package installs inside them."""
+import ast
 import glob
 import re
 import os
@@ -70,13 +71,36 @@ class TextDataPackages(unittest.TestCase):
             text_data.PACKAGE_LIST = saved
             os.unlink(f.name)
         self.assertIn("no-such-package-upscaler-test", str(raised.exception))
-        self.assertIn("setup-data-packages.sh", str(raised.exception))
+        self.assertIn("setup-packages.sh data", str(raised.exception))
 
-    def test_the_setup_script_reads_the_same_list(self):
-        script = read(os.path.join(TRAINING, "setup-data-packages.sh"))
-        self.assertIn("data-packages.txt", script)
+    def test_the_setup_script_reads_the_same_lists(self):
+        script = read(os.path.join(TRAINING, "setup-packages.sh"))
+        self.assertIn("$l-packages.txt", script)
         self.assertIn("apt-get install", script)
+        for name in ("python", "data"):
+            self.assertTrue(os.path.exists(os.path.join(TRAINING, f"{name}-packages.txt")), name)
 
+    def test_the_python_list_holds_every_module_the_scripts_import(self):
+        # a fresh machine gets exactly this list (scripts/test.sh): a third-party module the scripts
+        # import and the list lacks fails there first (scipy did)
+        with open(os.path.join(TRAINING, "python-packages.txt")) as f:
+            listed = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+        debian = {"torch": "python3-torch", "numpy": "python3-numpy", "scipy": "python3-scipy",
+                  "PIL": "python3-pil", "onnx": "python3-onnx"}
+        ours = {os.path.splitext(os.path.basename(f))[0] for f in scripts()}
+        needed = set()
+        for f in scripts():
+            for node in ast.walk(ast.parse(read(f), f)):
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    names = [node.module]
+                else:
+                    continue
+                for name in (n.split(".")[0] for n in names):
+                    if name not in sys.stdlib_module_names and name not in ours:
+                        needed.add(debian.get(name, f"an unlisted module: {name}"))
+        self.assertEqual(sorted(needed - listed), [])
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,7 +2,7 @@
 
 Everything is rendered: no scanned or downloaded images. Fonts and SVG art come only
 from the Debian packages in data-packages.txt (install them first, as root, with
-models/training/setup-data-packages.sh). Font families held out of training, for validation and the OCR test:
+models/training/setup-packages.sh data). Font families held out of training, for validation and the OCR test:
 Liberation (fonts-liberation2: Sans, Serif, Mono) and Carlito (fonts-crosextra-carlito).
 
 Scenes (HR, 160 x 160 crops, uint8):
@@ -24,7 +24,7 @@ Degradations (TextPairSampler, strength d as in the general recipe):
     light noise (p 0.5, std <= 6/255), JPEG 4:2:0 (p 0.85, quality 95 - 55*u*d).
   * target: always the clean HR render.
 
-    models/training/setup-data-packages.sh             # once, as root
+    models/training/setup-packages.sh data             # once, as root
     /usr/bin/python3 models/training/text_data.py      # renders the bank
 """
 import glob
@@ -45,7 +45,7 @@ import data  # noqa: E402
 
 WORK = os.path.join(HERE, "work", "spec")
 PACKAGE_LIST = os.path.join(HERE, "data-packages.txt")
-SETUP_SCRIPT = "models/training/setup-data-packages.sh"
+SETUP_SCRIPT = "models/training/setup-packages.sh data"
 HELD_OUT = ("liberation", "carlito")
 FONT_ROOTS = ["/usr/share/fonts", "/usr/share/texmf/fonts/opentype/public/tex-gyre"]
 ICON_GLOBS = ("/usr/share/icons/Papirus/64x64/**/*.svg", "/usr/share/icons/breeze/**/*.svg",
