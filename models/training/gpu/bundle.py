@@ -50,6 +50,18 @@ ALIGNED_JSON = "faces/aligned.json"
 # sizes g > 1 shrink the traces away, and PSNR-Y never sees chroma. Validation: q95 4:4:4.
 FACE_JPEG = {"train": (88, 2), "val": (95, 0)}
 TEXT_VAL_SIZE = 192
+# What a kind of job needs from a bundle besides the photos and the general validation crops.
+# build_bundle.py --jobs leaves out what its jobs do not need, so the photos get those bytes (a run
+# of general jobs alone carries about twice the photo crops); a bundle built with every part has no
+# "parts" record (as before this existed).
+PARTS = {"general": set(), "face": {"faces"}, "text": {"text"}, "sharp": {"text", "teacher"}}
+ALL_PARTS = frozenset().union(*PARTS.values())
+
+
+def parts_for(kinds):
+    return set().union(*(PARTS[k] for k in kinds))
+
+
 TEACHER = "realesrgan-x4fast"          # realesr-general-x4v3, as upscayl names its ncnn files
 TEACHER_DIR = os.path.join(ROOT, ".cache", "teacher")   # filled by fetch_teacher.sh (git-ignored)
 FETCH_TEACHER = os.path.join(HERE, "fetch_teacher.sh")
@@ -86,6 +98,20 @@ class Bundle:
             raise ValueError(f"bundle {self.path} has version {self.manifest.get('version')}, this kit reads {VERSION}: "
                              f"rebuild it with models/training/gpu/build_bundle.py")
         self._sized = {}          # (split, file, g) -> HR' uint8, shared by the scales
+
+    @property
+    def parts(self):
+        return set(self.manifest.get("parts", ALL_PARTS))
+
+    def require(self, specs):
+        """Raises ValueError, before any data is read, when a job needs a part the bundle was built without
+        (a photo-only bundle would otherwise train a face job on photos, or a text job on nothing)."""
+        lacking = {j.id: sorted(PARTS[j.kind] - self.parts) for j in specs if PARTS[j.kind] - self.parts}
+        if lacking:
+            ids = ",".join(j.id for j in specs)
+            raise ValueError(f"bundle {self.path} was built for {self.manifest.get('jobs')} without "
+                             f"{', '.join(sorted(ALL_PARTS - self.parts))}, which {lacking} need: rebuild it with "
+                             f"models/training/gpu/build_bundle.py --jobs {ids}")
 
     def _files(self, sub, pattern="*"):
         return sorted(glob.glob(os.path.join(self.path, sub, pattern)))

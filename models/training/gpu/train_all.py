@@ -233,10 +233,11 @@ def bundle_info(b):
     m = b.manifest
     if m.get("tiny"):
         return {"tiny": True, "used": m.get("used")}
+    faces, text = m.get("faces") or {}, m.get("text") or {}     # absent from a bundle built --jobs without them
     return {"photo_crops": m["photos"]["crops"], "debian_photo_crops": m["photos"]["debian"]["crops"],
-            "faces_train": m["faces"]["train"], "faces_aligned": m["faces"]["aligned"]["train"],
-            "fonts": m["text"]["fonts"], "icons": m["text"]["icons"], "bytes": m.get("bytes"),
-            "teacher": bool(m.get("teacher"))}
+            "faces_train": faces.get("train"), "faces_aligned": faces.get("aligned", {}).get("train"),
+            "fonts": text.get("fonts"), "icons": text.get("icons"), "bytes": m.get("bytes"),
+            "teacher": bool(m.get("teacher")), "parts": sorted(b.parts), "built_for": m.get("jobs", "every job")}
 
 
 # --------------------------------------------------------------------------- output
@@ -301,6 +302,7 @@ def main():
     else:
         try:
             b = bundle_mod.Bundle(a.bundle)
+            b.require(specs)
         except (FileNotFoundError, ValueError) as e:
             sys.exit(f"train_all: {e}")
     dat = Data(b, specs, a.smoke)                 # forks the text renderers: before CUDA

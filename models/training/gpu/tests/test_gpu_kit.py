@@ -428,6 +428,39 @@ class BundleValidationTest(unittest.TestCase):
             self.assertNotIn("zz-isoluminant.png", names)
 
 
+class BundlePartsTest(unittest.TestCase):
+    """build_bundle.py --jobs leaves out the parts its jobs do not need (faces, text, teacher); a job that
+    needs one must stop at start-up with the command that builds a bundle for it, not train on photos."""
+
+    def test_a_photo_only_bundle_serves_general_jobs_and_refuses_the_others(self):
+        import plan
+        import train_all
+        with tempfile.TemporaryDirectory() as tmp:
+            bundle.build_tiny(tmp)
+            everything = bundle.Bundle(tmp)
+            self.assertEqual(everything.parts, set(bundle.ALL_PARTS))     # no "parts" record: every part
+            everything.require(plan.jobs(True))
+            with open(os.path.join(tmp, "manifest.json")) as f:
+                m = json.load(f)
+            # what build_bundle.py --jobs general-x4-hq writes
+            m = {"version": m["version"], "jobs": ["general-x4-hq"], "parts": [], "faces": None, "teacher": None,
+                 "photos": {"crops": 3, "debian": {"crops": 1}}, "bytes": 1}
+            with open(os.path.join(tmp, "manifest.json"), "w") as f:
+                json.dump(m, f)
+            photos_only = bundle.Bundle(tmp)
+            photos_only.require(plan.jobs(False, ["general-x4-hq", "general-x2"]))
+            for ids, lacking in ((["general-x4-hq", "face-x4"], "faces"), (["text-x2"], "text"),
+                                 (["sharp-x4"], "teacher")):
+                with self.assertRaises(ValueError) as raised:
+                    photos_only.require(plan.jobs(False, ids))
+                self.assertIn(lacking, str(raised.exception))
+                self.assertIn("build_bundle.py --jobs " + ",".join(ids), str(raised.exception))
+            info = train_all.bundle_info(photos_only)          # what summary.json records every snapshot
+            self.assertEqual((info["photo_crops"], info["faces_train"], info["fonts"], info["parts"]), (3, None, None, []))
+        self.assertEqual(bundle.parts_for({"general"}), set())
+        self.assertEqual(bundle.parts_for({"general", "sharp"}), {"text", "teacher"})
+
+
 class GrowTest(unittest.TestCase):
     """grow.py: a bigger network that starts as the shipped one (exact when only widening)."""
 
