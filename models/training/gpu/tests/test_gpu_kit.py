@@ -170,7 +170,7 @@ class NcnnReaderTest(unittest.TestCase):
         with torch.no_grad():
             self.assertLess(float((net(x) - ref).abs().max()), 1e-5)
 
-    @unittest.skipUnless(os.path.exists(TEACHER + ".bin"), "upscayl's realesrgan-x4fast is not in .cache/teacher (models/training/gpu/fetch_teacher.sh)")
+    @unittest.skipUnless(os.path.exists(TEACHER + ".bin"), "upscayl's realesrgan-x4fast is not in .cache/upscayl-ncnn (scripts/fetch-upscayl-ncnn.sh)")
     def test_real_teacher_upscales(self):
         net = ncnn_teacher.load_teacher(TEACHER + ".param", TEACHER + ".bin", torch.device("cpu"))
         hr = sample(64, 64)
@@ -181,7 +181,7 @@ class NcnnReaderTest(unittest.TestCase):
         self.assertGreater(psnr(y, hr / 255), 20)       # a wrong weight order gives noise (< 12 dB)
 
     @unittest.skipUnless(os.path.exists(os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus.bin")),
-                         "upscayl's realesrgan-x4plus is not in .cache/teacher (models/training/gpu/fetch_teacher.sh)")
+                         "upscayl's realesrgan-x4plus is not in .cache/upscayl-ncnn (scripts/fetch-upscayl-ncnn.sh)")
     def test_rrdbnet_reads_too(self):
         base = os.path.join(bundle.TEACHER_DIR, "realesrgan-x4plus")
         net = ncnn_teacher.load_teacher(base + ".param", base + ".bin", torch.device("cpu"))
