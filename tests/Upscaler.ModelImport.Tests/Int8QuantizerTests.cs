@@ -231,6 +231,17 @@ public class Int8QuantizerTests
         Assert.That(e!.Message, Does.StartWith("up2x.param: no int8 copy: only models whose inputs are one image and at most a denoise strength").And.Not.Contain("\n"));
     }
 
+    [Test]
+    public void A_second_input_of_unknown_shape_gets_the_same_refusal()
+    {
+        // general-x4 with its denoise input's shape left out: not known to be a strength of shape [1].
+        var model = OnnxProto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(GeneralX4));
+        model.Graph.Input.Single(i => i.Name == "denoise").Type.TensorType.Shape = null;
+        byte[] unshaped = Google.Protobuf.MessageExtensions.ToByteArray(model);
+        var e = Assert.Throws<ModelImportException>(() => Int8Quantizer.Quantize("unshaped.onnx", unshaped, Pieces(), [Photo], 1f));
+        Assert.That(e!.Message, Does.StartWith("unshaped.onnx: no int8 copy: only models whose inputs are one image and at most a denoise strength").And.Not.Contain("\n"));
+    }
+
     /// <summary>Each pixel repeated 2x2.</summary>
     private static DenseTensor<float> Doubled(DenseTensor<float> t)
     {

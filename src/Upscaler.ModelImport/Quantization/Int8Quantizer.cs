@@ -59,7 +59,7 @@ public static class Int8Quantizer
 
     private static (string Image, string? Denoise) Inputs(string name, OnnxProto.ModelProto model)
     {
-        if (ModelFeeds.Inputs(model.Graph) is not var (image, other) || other?.Type?.TensorType?.Shape?.Dim is not (null or [{ DimValue: 1 }]))
+        if (ModelFeeds.Inputs(model.Graph) is not var (image, other) || other is not null && other.Type?.TensorType?.Shape?.Dim is not [{ DimValue: 1 }])
             throw new ModelImportException(name, "no int8 copy: only models whose inputs are one image and at most a denoise strength of shape [1] are quantized (not a model split into a statistics pass)");
         return (image.Name, other?.Name);
     }
