@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Upscaler.ModelImport.Onnx;
 using Upscaler.ModelImport.Quantization;
 using static Upscaler.ModelImport.Tests.SyntheticModels;
 using OnnxProto = global::Onnx;
@@ -84,13 +85,14 @@ public class Int8QuantizerTests
     {
         // 300 convolutions of 64 channels on 256x256: 1.5 TFLOP, seconds on any CPU; the cancellation comes
         // 200 ms in. Without the terminate flag the run would finish and return its result.
-        var g = new Upscaler.ModelImport.Onnx.OnnxGraphBuilder("deep");
+        var g = new OnnxGraphBuilder("deep");
+        var pads = OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1);
         string x = g.AddImageInput("image");
         string wide = g.Weight("wide", new float[64 * 64 * 9], 64, 64, 3, 3);
-        string t = g.Node("Conv", [x, g.Weight("first", new float[64 * 3 * 9], 64, 3, 3, 3)], Upscaler.ModelImport.Onnx.OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+        string t = g.Node("Conv", [x, g.Weight("first", new float[64 * 3 * 9], 64, 3, 3, 3)], pads);
         for (int i = 0; i < 300; i++)
-            t = g.Node("Conv", [t, wide], Upscaler.ModelImport.Onnx.OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
-        string y = g.Node("Conv", [t, g.Weight("last", new float[3 * 64 * 9], 3, 64, 3, 3)], Upscaler.ModelImport.Onnx.OnnxGraphBuilder.Attr("pads", 1, 1, 1, 1));
+            t = g.Node("Conv", [t, wide], pads);
+        string y = g.Node("Conv", [t, g.Weight("last", new float[3 * 64 * 9], 3, 64, 3, 3)], pads);
         g.AddImageOutput(y, y);
         using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(g.Build("test"));
         var feeds = ModelFeeds.For("image", new DenseTensor<float>(new float[3 * 256 * 256], [1, 3, 256, 256]), null, 0f);
