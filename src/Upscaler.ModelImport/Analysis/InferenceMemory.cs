@@ -1,5 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
-using Upscaler.ModelImport.Quantization;
+using Upscaler.ModelImport.Onnx;
 using OnnxProto = global::Onnx;
 
 namespace Upscaler.ModelImport.Analysis;

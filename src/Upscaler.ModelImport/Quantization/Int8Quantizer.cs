@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Upscaler.ModelImport.Onnx;
 using OnnxProto = global::Onnx;
 
 namespace Upscaler.ModelImport.Quantization;

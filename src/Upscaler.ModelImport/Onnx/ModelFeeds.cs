@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OnnxProto = global::Onnx;
 
-namespace Upscaler.ModelImport.Quantization;
+namespace Upscaler.ModelImport.Onnx;
 
 /// <summary>The inputs of a model in the engine's contract: the image, and the denoise strength where it has one.</summary>
 internal static class ModelFeeds
